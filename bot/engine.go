@@ -1,0 +1,237 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"faqbot/index"
+	"faqbot/kb"
+)
+
+// Searcher finds articles for a question; *index.Live and *index.Index are
+// Searchers.
+type Searcher interface {
+	Search(ctx context.Context, question, lang string, n int) ([]index.Hit, error)
+	KB() *kb.KB
+}
+
+// Journal records every asked question (for curator reports and metrics).
+// The state store implements it; nil means nothing is recorded.
+type Journal interface {
+	RecordQuestion(ctx context.Context, e Event) error
+}
+
+// Event is one answered or unanswered question as the journal stores it.
+type Event struct {
+	Time     time.Time
+	Channel  string
+	UserHash string
+	Lang     string
+	Question string
+	ID       string // empty when not answered
+	Reason   string
+	Score    float64
+	Latency  time.Duration
+}
+
+// Engine answers questions from a Searcher. It is safe for concurrent use.
+type Engine struct {
+	src     Searcher
+	opts    Options
+	journal Journal
+	log     *slog.Logger
+	hash    func(string) string
+}
+
+// Options tune the engine's answer/no-answer decision.
+type Options struct {
+	// MinCoverage is the least share of the question (IDF-weighted) the best
+	// article must contain for the bot to answer: below it, "no answer".
+	MinCoverage float64
+	// AltRatio is how close (ratio of raw scores) a runner-up must be to the
+	// best article to be offered as an alternative.
+	AltRatio float64
+	// MaxAlternatives caps the runners-up.
+	MaxAlternatives int
+	// MaxQuestionBytes truncates longer questions at a rune boundary.
+	MaxQuestionBytes int
+}
+
+// DefaultOptions are tuned on the labelled questions.
+var DefaultOptions = Options{MinCoverage: 0.45, AltRatio: 0.6, MaxAlternatives: 3, MaxQuestionBytes: 1024}
+
+// NewEngine returns an engine. journal and log may be nil; hash maps a user
+// id to its stored form (nil: users are not logged).
+func NewEngine(src Searcher, opts Options, journal Journal, log *slog.Logger, hash func(string) string) *Engine {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if hash == nil {
+		hash = func(string) string { return "" }
+	}
+	return &Engine{src: src, opts: opts, journal: journal, log: log, hash: hash}
+}
+
+// ErrNoLanguage is returned for a reply language faqbot does not have.
+var ErrNoLanguage = errors.New("unsupported language")
+
+// Ask answers one question. It fails only on internal errors (a broken
+// index, a cancelled context); every kind of user input gets an Answer.
+func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
+	start := time.Now()
+	text := Clean(q.Text, e.opts.MaxQuestionBytes)
+	detected := index.Detect(text)
+	lang := q.Lang
+	switch lang {
+	case "":
+		lang = detected
+		if lang == "" {
+			lang = "zh"
+		}
+	case "zh", "en":
+	default:
+		return Answer{}, fmt.Errorf("ask: %w %q", ErrNoLanguage, q.Lang)
+	}
+	searchLang := detected
+	if searchLang == "" {
+		searchLang = lang
+	}
+	k := e.src.KB()
+	a := Answer{Question: text, Lang: lang, Disclaimer: k.Disclaimer(lang), Alternatives: []Alternative{}}
+
+	switch {
+	case text == "" || detected == "":
+		a.Reason = ReasonEmpty
+	case isGreeting(text):
+		a.Reason = ReasonGreeting
+	default:
+		hits, err := e.src.Search(ctx, text, searchLang, 1+e.opts.MaxAlternatives)
+		if err != nil {
+			return Answer{}, fmt.Errorf("ask: %w", err)
+		}
+		e.fill(&a, k, hits)
+		if !a.Answered {
+			a.Reason = ReasonNoMatch
+			if isMedical(text) {
+				a.Reason = ReasonMedical
+			}
+		}
+	}
+	if !a.Answered {
+		a.Text = noAnswerText(k, lang, a.Reason)
+	}
+	if lang == "zh" && index.IsTraditional(text) {
+		a.Traditional = true
+		for _, s := range []*string{&a.Title, &a.Section, &a.Snippet, &a.Region, &a.Disclaimer, &a.Text} {
+			*s = index.ToTraditional(*s)
+		}
+		for i := range a.Alternatives {
+			a.Alternatives[i].Title = index.ToTraditional(a.Alternatives[i].Title)
+		}
+	}
+	e.record(ctx, q, a, time.Since(start))
+	return a, nil
+}
+
+func (e *Engine) fill(a *Answer, k *kb.KB, hits []index.Hit) {
+	if len(hits) == 0 || hits[0].Coverage < e.opts.MinCoverage {
+		return
+	}
+	top := hits[0]
+	art, ok := k.Article(a.Lang, top.ID)
+	if !ok {
+		return
+	}
+	passages := art.Passages()
+	p := passages[min(top.Section, len(passages)-1)]
+	a.Answered = true
+	a.ID = art.ID
+	a.Title = art.Title
+	a.Score = round2(top.Coverage)
+	a.Section = p.Heading
+	a.Snippet = p.Body
+	a.Region = art.Region
+	a.Updated = art.Updated
+	for _, h := range hits[1:] {
+		if len(a.Alternatives) == e.opts.MaxAlternatives {
+			break
+		}
+		if h.Raw < e.opts.AltRatio*top.Raw || h.Coverage < e.opts.MinCoverage {
+			continue
+		}
+		if alt, ok := k.Article(a.Lang, h.ID); ok {
+			a.Alternatives = append(a.Alternatives, Alternative{
+				ID: alt.ID, Title: alt.Title, Score: round2(h.Coverage * h.Raw / top.Raw),
+			})
+		}
+	}
+	a.Text = answerText(*a, p, art)
+}
+
+func (e *Engine) record(ctx context.Context, q Question, a Answer, took time.Duration) {
+	user := e.hash(q.User)
+	e.log.LogAttrs(ctx, slog.LevelInfo, "question",
+		slog.String("channel", q.Channel),
+		slog.String("user", user),
+		slog.String("lang", a.Lang),
+		slog.Bool("answered", a.Answered),
+		slog.String("article", a.ID),
+		slog.String("reason", a.Reason),
+		slog.Float64("score", a.Score),
+		slog.Duration("latency", took),
+	)
+	if e.journal == nil || a.Reason == ReasonEmpty {
+		return
+	}
+	err := e.journal.RecordQuestion(ctx, Event{
+		Time: time.Now(), Channel: q.Channel, UserHash: user, Lang: a.Lang, Question: a.Question,
+		ID: a.ID, Reason: a.Reason, Score: a.Score, Latency: took,
+	})
+	if err != nil {
+		e.log.Warn("journal", "err", err)
+	}
+}
+
+// Article returns a whole article for "full article" requests.
+func (e *Engine) Article(lang, id string) (*kb.Article, bool) { return e.src.KB().Article(lang, id) }
+
+// KB returns the knowledge base now serving.
+func (e *Engine) KB() *kb.KB { return e.src.KB() }
+
+// Clean makes any user text safe to search and echo: invalid UTF-8 and
+// control characters become spaces, runs of space collapse, and text longer
+// than maxBytes is cut at a rune boundary.
+func Clean(s string, maxBytes int) string {
+	if maxBytes > 0 && len(s) > maxBytes {
+		s = s[:maxBytes]
+		for len(s) > 0 && !utf8.ValidString(s[len(s)-utf8.UTFMax:]) && !utf8.FullRuneInString(s[lastStart(s):]) {
+			s = s[:lastStart(s)]
+		}
+	}
+	s = strings.ToValidUTF8(s, " ")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u200b' || r == '\ufeff' {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// lastStart is the byte offset of the last rune start in s.
+func lastStart(s string) int {
+	i := len(s) - 1
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return max(i, 0)
+}
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }

@@ -1,0 +1,117 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+
+	"faqbot/kb"
+)
+
+// greetings are whole messages that are small talk, not questions.
+var greetings = map[string]bool{
+	"你好": true, "您好": true, "hi": true, "hello": true, "hey": true, "在吗": true, "在不在": true,
+	"谢谢": true, "多谢": true, "谢谢你": true, "thanks": true, "thank you": true, "thx": true,
+	"再见": true, "拜拜": true, "bye": true, "早上好": true, "晚上好": true, "good morning": true,
+	"你是谁": true, "who are you": true, "ok": true, "好的": true, "嗯": true, "哈哈": true, "test": true,
+	"测试": true, "帮助": true, "help": true, "/start": true, "/help": true,
+}
+
+func isGreeting(text string) bool {
+	t := strings.ToLower(strings.TrimRight(text, "!！.。?？~～ "))
+	return greetings[t]
+}
+
+// symptomWords mark health questions: the bot points to a doctor.
+var symptomWords = []string{
+	"疼", "痛", "发烧", "发热", "咳嗽", "过敏", "症状", "头晕", "拉肚子", "腹泻", "失眠", "感冒", "吃什么药",
+	"怎么治", "治疗", "病因", "fever", "cough", "pain", "allerg", "symptom", "headache", "hurts",
+}
+
+func isMedical(text string) bool {
+	t := strings.ToLower(text)
+	for _, w := range symptomWords {
+		if strings.Contains(t, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// exampleIDs are articles offered as examples of what the bot answers; only
+// those present in the knowledge base are shown.
+var exampleIDs = []string{"remote-filing", "lost-card", "family-bind", "deductible-threshold", "resident-vs-cooperative"}
+
+// Examples returns up to n example questions (article titles) in lang.
+func Examples(k *kb.KB, lang string, n int) []*kb.Article {
+	var out []*kb.Article
+	for _, id := range exampleIDs {
+		if a, ok := k.Article(lang, id); ok && len(out) < n {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+var noAnswerIntro = map[string]map[string]string{
+	"zh": {
+		ReasonEmpty:    "请用文字发送您关于医保的问题。",
+		ReasonGreeting: "您好！我是医保问答助手，可以解答居民医保、职工医保、新农合、异地就医备案、医保卡和医保电子凭证、家庭共济、生育保险等问题。",
+		ReasonMedical:  "抱歉，我只能解答医保政策问题，不能提供看病或用药建议。身体不适请及时到医院就诊，紧急情况请拨打 120。",
+		ReasonNoMatch:  "抱歉，这个问题我还没有可靠的答案。我能解答的是医保政策问题：居民医保和职工医保、新农合、异地就医备案、医保卡和医保电子凭证、家庭共济、生育保险等。身体不适请及时就医。",
+	},
+	"en": {
+		ReasonEmpty:    "Please send your question about Chinese medical insurance as text.",
+		ReasonGreeting: "Hello! I answer questions about Chinese social medical insurance (医保): resident and employee schemes, the rural cooperative scheme, remote-care filing, insurance cards and e-vouchers, family mutual aid, maternity insurance.",
+		ReasonMedical:  "Sorry, I can only answer questions about medical insurance rules, not give medical advice. If you feel unwell, please see a doctor; in an emergency call 120.",
+		ReasonNoMatch:  "Sorry, I don't have a reliable answer to that. I answer questions about Chinese medical insurance (医保): resident and employee schemes, the rural cooperative scheme, remote-care filing, insurance cards and e-vouchers, family mutual aid, maternity insurance. For health problems, please see a doctor.",
+	},
+}
+
+var examplesLabel = map[string]string{"zh": "您可以这样问：", "en": "You can ask, for example:"}
+
+func noAnswerText(k *kb.KB, lang, reason string) string {
+	var b strings.Builder
+	b.WriteString(noAnswerIntro[lang][reason])
+	if ex := Examples(k, lang, 3); len(ex) > 0 && reason != ReasonMedical {
+		b.WriteString("\n\n" + examplesLabel[lang])
+		for _, a := range ex {
+			b.WriteString("\n- " + a.Title)
+		}
+	}
+	return b.String()
+}
+
+var labels = map[string]map[string]string{
+	"zh": {"region": "适用地区", "updated": "更新", "local": "（地方规定，其他地区可能不同）", "alts": "您可能还想问："},
+	"en": {"region": "Region", "updated": "Updated", "local": " (local rule; other places may differ)", "alts": "Related questions:"},
+}
+
+// MetaLine is the "region · updated" line shown under an answer.
+func MetaLine(lang string, a *kb.Article) string {
+	l := labels[lang]
+	local := ""
+	if a.Regional() {
+		local = l["local"]
+	}
+	return fmt.Sprintf("%s: %s%s · %s: %s", l["region"], a.Region, local, l["updated"], a.Updated)
+}
+
+// AlternativesLabel introduces the runners-up in lang.
+func AlternativesLabel(lang string) string { return labels[lang]["alts"] }
+
+func answerText(a Answer, p kb.Section, art *kb.Article) string {
+	var b strings.Builder
+	b.WriteString(a.Title + "\n\n")
+	if p.Heading != art.Title {
+		b.WriteString(p.Heading + "\n")
+	}
+	b.WriteString(a.Snippet + "\n\n" + MetaLine(a.Lang, art))
+	if len(a.Alternatives) > 0 {
+		b.WriteString("\n\n" + AlternativesLabel(a.Lang))
+		for _, alt := range a.Alternatives {
+			b.WriteString("\n- " + alt.Title)
+		}
+	}
+	b.WriteString("\n\n" + a.Disclaimer)
+	return b.String()
+}

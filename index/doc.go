@@ -1,0 +1,13 @@
+// Package index builds and searches faqbot's Bleve index.
+//
+// Each article becomes several small documents: one per phrasing (title and
+// alternate questions) and one per passage (lead and sections), so a search
+// finds both the article people mean and the passage that answers them. Text is
+// folded before analysis (Traditional→Simplified, full-width→half-width, case);
+// the analyzer makes CJK bigrams plus unigrams (so 药 or 卡 alone still match),
+// drops Chinese and English function words and stems English. Scoring is BM25.
+// User text never reaches a query-string parser: queries are built from the
+// analyzer's tokens as term queries, expanded with the curated synonyms.
+//
+// Nothing outside index imports Bleve.
+package index

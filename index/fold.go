@@ -1,0 +1,94 @@
+package index
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+var t2s, s2t = pairs(t2sPairs), pairs(s2tPairs)
+
+func pairs(s string) map[rune]rune {
+	m := make(map[rune]rune, utf8.RuneCountInString(s)/2)
+	rs := []rune(s)
+	for i := 0; i+1 < len(rs); i += 2 {
+		m[rs[i]] = rs[i+1]
+	}
+	return m
+}
+
+// Fold maps text to the form the index stores: Traditional characters to
+// Simplified, full-width ASCII and the ideographic space to half-width, upper
+// to lower case, control characters and invalid UTF-8 to spaces. Both content
+// and questions are folded, so 醫保卡, ＭＥＤＩＣＡＬ and 医保卡 meet.
+func Fold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError, unicode.IsControl(r):
+			r = ' '
+		case r == 0x3000:
+			r = ' '
+		case r >= 0xFF01 && r <= 0xFF5E:
+			r -= 0xFEE0
+		}
+		if s, ok := t2s[r]; ok {
+			r = s
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+// ToTraditional renders Simplified text in Traditional characters, character
+// by character (good enough to answer a Traditional question in its script).
+func ToTraditional(s string) string {
+	return strings.Map(func(r rune) rune {
+		if t, ok := s2t[r]; ok {
+			return t
+		}
+		return r
+	}, s)
+}
+
+// IsTraditional reports whether s holds more Traditional-only characters than
+// Simplified-only ones.
+func IsTraditional(s string) bool {
+	var trad, simp int
+	for _, r := range s {
+		if _, ok := t2s[r]; ok {
+			trad++
+		} else if _, ok := s2t[r]; ok {
+			simp++
+		}
+	}
+	return trad > simp
+}
+
+// Detect returns the reply language of a question: zh when it is mostly Han
+// characters, en when mostly Latin words, "" when it has neither (emoji, digits).
+func Detect(s string) string {
+	han, words := 0, 0
+	inWord := false
+	for _, r := range s {
+		isLatin := r < 0x250 && unicode.IsLetter(r) || r >= 0xFF21 && r <= 0xFF5A
+		if isLatin && !inWord {
+			words++
+		}
+		inWord = isLatin
+		if unicode.Is(unicode.Han, r) {
+			han++
+		}
+	}
+	switch {
+	case han == 0 && words == 0:
+		return ""
+	case words > 2*han:
+		return "en"
+	case han > 0:
+		return "zh"
+	default:
+		return "en"
+	}
+}

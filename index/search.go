@@ -1,0 +1,226 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Params are the ranking knobs, tuned on the labelled questions
+// (see TestRanking and `faqbot eval`).
+type Params struct {
+	PhrasingBoost float64 // title and alternate questions
+	HeadingBoost  float64 // passage heading
+	BodyBoost     float64 // passage text
+	SynonymBoost  float64 // tokens added by synonym expansion
+	PassageWeight float64 // share of the best passage score in the article score
+	UnigramWeight float64 // share of a single CJK character in the coverage score
+}
+
+// DefaultParams are the tuned ranking knobs.
+var DefaultParams = Params{
+	PhrasingBoost: 2.0,
+	HeadingBoost:  1.0,
+	BodyBoost:     0.7,
+	SynonymBoost:  0.6,
+	PassageWeight: 0.5,
+	UnigramWeight: 0.4,
+}
+
+// Hit is one article found for a question.
+type Hit struct {
+	ID      string
+	Section int // index into kb.Article.Passages() of the best-matching passage
+	// Raw is the Bleve (BM25) article score: for ranking within one question.
+	Raw float64
+	// Coverage is the share (0..1) of the question's IDF-weighted tokens the
+	// article contains: comparable across questions, so it drives the
+	// answer/no-answer decision.
+	Coverage float64
+}
+
+// maxHits bounds how many documents one search reads.
+const maxHits = 60
+
+// Search returns up to n articles of lang for question, best first. Question
+// text is analyzed into terms; it is never parsed as query syntax.
+func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hit, error) {
+	st, ok := ix.langs[lang]
+	if !ok {
+		return nil, fmt.Errorf("search: unknown language %q", lang)
+	}
+	folded := Fold(question)
+	tokens := analyze(ix.an, folded)
+	syns := ix.expand(folded)
+	if len(tokens) == 0 {
+		return nil, nil
+	}
+	p := ix.params
+	var should []query.Query
+	add := func(t string, boost float64) {
+		for _, f := range []struct {
+			field string
+			boost float64
+		}{{fieldText, 1}, {fieldHeading, p.HeadingBoost}} {
+			tq := bleve.NewTermQuery(t)
+			tq.SetField(f.field)
+			tq.SetBoost(boost * f.boost)
+			should = append(should, tq)
+		}
+	}
+	have := map[string]bool{}
+	for _, t := range tokens {
+		have[t] = true
+		add(t, 1)
+	}
+	for _, m := range syns {
+		for _, alt := range ix.syn[m.group] {
+			for _, t := range alt.tokens {
+				if !have[t] {
+					have[t] = true
+					add(t, p.SynonymBoost)
+				}
+			}
+		}
+	}
+	langQ := bleve.NewTermQuery(lang)
+	langQ.SetField(fieldLang)
+	q := bleve.NewConjunctionQuery(langQ, bleve.NewDisjunctionQuery(should...))
+	req := bleve.NewSearchRequestOptions(q, maxHits, 0, false)
+	res, err := ix.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+
+	type agg struct {
+		phrasing, passage float64
+		section           int
+		hasPassage        bool
+	}
+	byID := map[string]*agg{}
+	var order []string
+	for _, h := range res.Hits {
+		_, id, kind, i, ok := parseDocID(h.ID)
+		if !ok {
+			continue
+		}
+		a := byID[id]
+		if a == nil {
+			a = &agg{}
+			byID[id] = a
+			order = append(order, id)
+		}
+		switch kind {
+		case "q":
+			a.phrasing = max(a.phrasing, h.Score*p.PhrasingBoost)
+		case "p":
+			s := h.Score * p.BodyBoost
+			if !a.hasPassage || s > a.passage {
+				a.passage, a.section, a.hasPassage = s, i, true
+			}
+		}
+	}
+	hits := make([]Hit, 0, len(order))
+	for _, id := range order {
+		a := byID[id]
+		hits = append(hits, Hit{
+			ID:       id,
+			Section:  a.section,
+			Raw:      a.phrasing + p.PassageWeight*a.passage,
+			Coverage: ix.coverage(st, id, tokens, syns),
+		})
+	}
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].Raw != hits[j].Raw {
+			return hits[i].Raw > hits[j].Raw
+		}
+		return hits[i].ID < hits[j].ID
+	})
+	if len(hits) > n {
+		hits = hits[:n]
+	}
+	return hits, nil
+}
+
+// synMatch is a synonym term found in a question.
+type synMatch struct {
+	group, term int
+}
+
+// expand finds the synonym terms a folded question contains. English terms
+// must match whole words; Chinese terms match anywhere.
+func (ix *Index) expand(folded string) []synMatch {
+	words := " " + strings.Join(strings.FieldsFunc(folded, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 0x2E7F)
+	}), " ") + " "
+	var out []synMatch
+	for g, terms := range ix.syn {
+		for i, t := range terms {
+			if t.folded == "" {
+				continue
+			}
+			hit := false
+			if t.folded[0] < 0x80 {
+				hit = strings.Contains(words, " "+t.folded+" ")
+			} else {
+				hit = strings.Contains(folded, t.folded)
+			}
+			if hit {
+				out = append(out, synMatch{g, i})
+			}
+		}
+	}
+	return out
+}
+
+// coverage is the IDF-weighted share of question tokens the article holds; a
+// token also counts when it belongs to a synonym term whose alternative the
+// article holds in full.
+func (ix *Index) coverage(st *langStats, id string, tokens []string, syns []synMatch) float64 {
+	set := st.tokens[id]
+	covered := map[string]bool{}
+	for _, m := range syns {
+		for _, alt := range ix.syn[m.group] {
+			if len(alt.tokens) > 0 && all(set, alt.tokens) {
+				for _, t := range ix.syn[m.group][m.term].tokens {
+					covered[t] = true
+				}
+				break
+			}
+		}
+	}
+	var got, total float64
+	for _, t := range tokens {
+		w := st.idf(t)
+		if isUnigram(t) {
+			w *= ix.params.UnigramWeight
+		}
+		total += w
+		if set[t] || covered[t] {
+			got += w
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return got / total
+}
+
+func all(set map[string]bool, tokens []string) bool {
+	for _, t := range tokens {
+		if !set[t] {
+			return false
+		}
+	}
+	return true
+}
+
+// isUnigram reports whether t is a single CJK character.
+func isUnigram(t string) bool {
+	rs := []rune(t)
+	return len(rs) == 1 && rs[0] > 0x2E7F
+}

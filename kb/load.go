@@ -1,0 +1,204 @@
+package kb
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// File names inside a content tree besides the articles.
+const (
+	SynonymsFile = "synonyms.txt"
+	disclaimerFn = "disclaimer.%s.txt"
+)
+
+// KB is a loaded, validated knowledge base. It is immutable once loaded, so
+// readers share it without locks; a reindex loads a new one.
+type KB struct {
+	articles   map[string]map[string]*Article // lang → id → article
+	ids        []string
+	disclaimer map[string]string
+	synonyms   [][]string
+}
+
+// Load reads and validates a content tree: zh/*.md, en/*.md, the disclaimer in
+// each language and the synonym list. All problems are returned together as
+// Errors (errors.Is(err, ErrInvalidContent)).
+func Load(fsys fs.FS) (*KB, error) {
+	var errs Errors
+	k := &KB{articles: map[string]map[string]*Article{}, disclaimer: map[string]string{}}
+	for _, lang := range Languages {
+		k.articles[lang] = map[string]*Article{}
+		names, err := fs.Glob(fsys, lang+"/*.md")
+		if err != nil {
+			return nil, fmt.Errorf("list %s articles: %w", lang, err)
+		}
+		if len(names) == 0 {
+			errs.add(lang+"/", 0, "no articles")
+		}
+		for _, name := range names {
+			data, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return nil, fmt.Errorf("read article: %w", err)
+			}
+			a, err := Parse(name, data)
+			var perr Errors
+			if errors.As(err, &perr) {
+				errs = append(errs, perr...)
+				continue
+			}
+			want := strings.TrimSuffix(path.Base(name), ".md")
+			if a.ID != want {
+				errs.add(name, a.line["id"], "id %q does not match the file name %q", a.ID, want)
+				continue
+			}
+			if a.Lang != lang {
+				errs.add(name, a.line["lang"], "lang %q but the file is in %s/", a.Lang, lang)
+				continue
+			}
+			k.articles[lang][a.ID] = a
+		}
+		name := fmt.Sprintf(disclaimerFn, lang)
+		data, err := fs.ReadFile(fsys, name)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			errs.add(name, 0, "missing disclaimer for %s", lang)
+		case err != nil:
+			return nil, fmt.Errorf("read disclaimer: %w", err)
+		case strings.TrimSpace(string(data)) == "":
+			errs.add(name, 1, "disclaimer is empty")
+		default:
+			k.disclaimer[lang] = strings.TrimSpace(string(data))
+		}
+	}
+	if data, err := fs.ReadFile(fsys, SynonymsFile); err == nil {
+		k.synonyms = parseSynonyms(string(data), &errs)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read synonyms: %w", err)
+	}
+	k.crossCheck(&errs)
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+func (k *KB) crossCheck(errs *Errors) {
+	zh, en := k.articles["zh"], k.articles["en"]
+	for id, a := range zh {
+		if _, ok := en[id]; !ok {
+			errs.add(a.File, a.line["id"], "missing language twin en/%s.md", id)
+		}
+	}
+	for id, a := range en {
+		if _, ok := zh[id]; !ok {
+			errs.add(a.File, a.line["id"], "missing language twin zh/%s.md", id)
+		}
+	}
+	for _, lang := range Languages {
+		seen := map[string]string{} // normalised question → article id
+		for _, a := range k.sorted(lang) {
+			for _, r := range a.Related {
+				if _, ok := k.articles[lang][r]; !ok {
+					errs.add(a.File, a.line["related"], "related id %q does not exist", r)
+				}
+			}
+			phrasings := append([]string{a.Title}, a.Questions...)
+			for i, q := range phrasings {
+				key := questionKey(q)
+				if other, dup := seen[key]; dup {
+					line := a.line["questions"]
+					if i == 0 {
+						line = a.line["title"]
+					}
+					if other == a.ID {
+						errs.add(a.File, line, "question %q is listed twice", q)
+					} else {
+						errs.add(a.File, line, "question %q is also in article %s", q, other)
+					}
+					continue
+				}
+				seen[key] = a.ID
+			}
+		}
+	}
+	for id := range zh {
+		if _, ok := en[id]; ok {
+			k.ids = append(k.ids, id)
+		}
+	}
+	sort.Strings(k.ids)
+}
+
+// questionKey folds case, spaces and punctuation so near-identical questions
+// count as duplicates.
+func questionKey(q string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(q) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func (k *KB) sorted(lang string) []*Article {
+	out := make([]*Article, 0, len(k.articles[lang]))
+	for _, a := range k.articles[lang] {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// IDs returns the ids present in both languages, sorted.
+func (k *KB) IDs() []string { return k.ids }
+
+// Articles returns the articles of one language sorted by id.
+func (k *KB) Articles(lang string) []*Article { return k.sorted(lang) }
+
+// Article returns one article.
+func (k *KB) Article(lang, id string) (*Article, bool) {
+	a, ok := k.articles[lang][id]
+	return a, ok
+}
+
+// Disclaimer returns the standard disclaimer in lang.
+func (k *KB) Disclaimer(lang string) string { return k.disclaimer[lang] }
+
+// Synonyms returns the synonym groups: each a list of interchangeable terms.
+func (k *KB) Synonyms() [][]string { return k.synonyms }
+
+func parseSynonyms(text string, errs *Errors) [][]string {
+	var groups [][]string
+	where := map[string]int{}
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		var g []string
+		for _, t := range strings.Split(line, "=") {
+			t = strings.TrimSpace(t)
+			if t == "" {
+				continue
+			}
+			if prev, ok := where[strings.ToLower(t)]; ok {
+				errs.add(SynonymsFile, i+1, "term %q is already in the group on line %d", t, prev)
+				continue
+			}
+			where[strings.ToLower(t)] = i + 1
+			g = append(g, t)
+		}
+		if len(g) < 2 {
+			errs.add(SynonymsFile, i+1, "a synonym group needs at least two terms separated by \"=\"")
+			continue
+		}
+		groups = append(groups, g)
+	}
+	return groups
+}

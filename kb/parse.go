@@ -1,0 +1,278 @@
+package kb
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Size limits keep every passage short enough to be a chat reply.
+const (
+	MaxSectionRunesZH = 300 // letters (not spaces or punctuation) in a zh section
+	MaxSectionWordsEN = 120 // words in an en section
+	MaxLeadRunesZH    = 120
+	MaxLeadWordsEN    = 50
+	MaxQuestions      = 16
+	maxFileBytes      = 256 << 10
+)
+
+var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// frontMatterKeys are the only keys an article's front matter may hold.
+var frontMatterKeys = map[string]bool{
+	"id": true, "lang": true, "title": true, "topic": true, "questions": true, "tags": true,
+	"region": true, "updated": true, "source": true, "related": true,
+}
+
+// Parse reads one article file. name is used in error messages; it does not
+// check cross-article rules (see Load).
+func Parse(name string, data []byte) (*Article, error) {
+	var errs Errors
+	if len(data) > maxFileBytes {
+		errs.add(name, 0, "file is %d bytes, over the %d limit", len(data), maxFileBytes)
+		return nil, errs
+	}
+	if !utf8.Valid(data) {
+		errs.add(name, 0, "file is not valid UTF-8")
+		return nil, errs
+	}
+	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if !bytes.HasPrefix(data, []byte("---\n")) {
+		errs.add(name, 1, "missing front matter: the file must start with a line \"---\"")
+		return nil, errs
+	}
+	rest := data[4:]
+	end := bytes.Index(rest, []byte("\n---\n"))
+	if end < 0 {
+		if bytes.HasSuffix(rest, []byte("\n---")) {
+			end = len(rest) - 4
+		} else {
+			errs.add(name, 1, "front matter is not closed by a line \"---\"")
+			return nil, errs
+		}
+	}
+	fm := rest[:end+1]
+	body := ""
+	if end+5 <= len(rest) {
+		body = string(rest[end+5:])
+	}
+	bodyLine := bytes.Count(fm, []byte("\n")) + 3 // 1-based line of the first body line
+
+	a := &Article{File: name, line: map[string]int{}}
+	parseFrontMatter(a, fm, &errs)
+	parseBody(a, body, bodyLine, &errs)
+	checkArticle(a, &errs)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return a, nil
+}
+
+func parseFrontMatter(a *Article, fm []byte, errs *Errors) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(fm, &doc); err != nil {
+		line, msg := 1, err.Error()
+		if n, ok := yamlErrLine(msg); ok {
+			line = n + 1
+		}
+		errs.add(a.File, line, "bad YAML front matter: %s", strings.TrimPrefix(msg, "yaml: "))
+		return
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		errs.add(a.File, 2, "front matter must be a YAML mapping of key: value lines")
+		return
+	}
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		line := k.Line + 1 // +1: the opening "---"
+		if !frontMatterKeys[k.Value] {
+			errs.add(a.File, line, "unknown front matter key %q", k.Value)
+			continue
+		}
+		if _, dup := a.line[k.Value]; dup {
+			errs.add(a.File, line, "duplicate front matter key %q", k.Value)
+			continue
+		}
+		a.line[k.Value] = line
+		switch k.Value {
+		case "id":
+			a.ID = scalar(a, v, k.Value, errs)
+		case "lang":
+			a.Lang = scalar(a, v, k.Value, errs)
+		case "title":
+			a.Title = scalar(a, v, k.Value, errs)
+		case "topic":
+			a.Topic = scalar(a, v, k.Value, errs)
+		case "region":
+			a.Region = scalar(a, v, k.Value, errs)
+		case "updated":
+			a.Updated = scalar(a, v, k.Value, errs)
+		case "source":
+			a.Source = scalar(a, v, k.Value, errs)
+		case "questions":
+			a.Questions = list(a, v, k.Value, errs)
+		case "tags":
+			a.Tags = list(a, v, k.Value, errs)
+		case "related":
+			a.Related = list(a, v, k.Value, errs)
+		}
+	}
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+
+func yamlErrLine(msg string) (int, bool) {
+	m := yamlLineRE.FindStringSubmatch(msg)
+	if m == nil {
+		return 0, false
+	}
+	var n int
+	fmt.Sscan(m[1], &n)
+	return n, true
+}
+
+func scalar(a *Article, v *yaml.Node, key string, errs *Errors) string {
+	if v.Kind != yaml.ScalarNode {
+		errs.add(a.File, v.Line+1, "%s must be a single value", key)
+		return ""
+	}
+	return strings.TrimSpace(v.Value)
+}
+
+func list(a *Article, v *yaml.Node, key string, errs *Errors) []string {
+	if v.Kind != yaml.SequenceNode {
+		errs.add(a.File, v.Line+1, "%s must be a list", key)
+		return nil
+	}
+	var out []string
+	for _, item := range v.Content {
+		if item.Kind != yaml.ScalarNode || strings.TrimSpace(item.Value) == "" {
+			errs.add(a.File, item.Line+1, "%s: every entry must be a non-empty text", key)
+			continue
+		}
+		out = append(out, strings.TrimSpace(item.Value))
+	}
+	return out
+}
+
+func parseBody(a *Article, body string, firstLine int, errs *Errors) {
+	var cur *Section
+	var text []string
+	flush := func() {
+		t := strings.TrimSpace(strings.Join(text, "\n"))
+		if cur == nil {
+			a.Lead = t
+		} else {
+			cur.Body = t
+			a.Sections = append(a.Sections, *cur)
+		}
+		text = text[:0]
+	}
+	for i, l := range strings.Split(body, "\n") {
+		line := firstLine + i
+		switch {
+		case strings.HasPrefix(l, "## "):
+			flush()
+			cur = &Section{Heading: strings.TrimSpace(l[3:]), Line: line}
+			if cur.Heading == "" {
+				errs.add(a.File, line, "section heading is empty")
+			}
+		case strings.HasPrefix(l, "#"):
+			errs.add(a.File, line, "only \"## \" section headings are allowed")
+		default:
+			text = append(text, l)
+		}
+	}
+	flush()
+}
+
+func checkArticle(a *Article, errs *Errors) {
+	need := func(key, val string) {
+		if val == "" {
+			line := a.line[key]
+			if line == 0 {
+				line = 1
+			}
+			errs.add(a.File, line, "missing %s", key)
+		}
+	}
+	need("id", a.ID)
+	need("lang", a.Lang)
+	need("title", a.Title)
+	need("topic", a.Topic)
+	need("region", a.Region)
+	need("updated", a.Updated)
+	need("source", a.Source)
+	if a.ID != "" && !idPattern.MatchString(a.ID) {
+		errs.add(a.File, a.line["id"], "id %q must be lowercase letters, digits and single dashes", a.ID)
+	}
+	if a.Lang != "" && a.Lang != "zh" && a.Lang != "en" {
+		errs.add(a.File, a.line["lang"], "lang %q must be zh or en", a.Lang)
+	}
+	if a.Updated != "" {
+		if _, err := time.Parse("2006-01-02", a.Updated); err != nil {
+			errs.add(a.File, a.line["updated"], "updated %q must be a date YYYY-MM-DD", a.Updated)
+		}
+	}
+	if len(a.Questions) == 0 {
+		errs.add(a.File, max(a.line["questions"], 1), "questions must list at least one alternate phrasing")
+	}
+	if len(a.Questions) > MaxQuestions {
+		errs.add(a.File, a.line["questions"], "%d questions, at most %d", len(a.Questions), MaxQuestions)
+	}
+	if len(a.Related) == 0 || len(a.Related) > 4 {
+		errs.add(a.File, max(a.line["related"], 1), "related must list 1 to 4 article ids, has %d", len(a.Related))
+	}
+	for _, r := range a.Related {
+		if r == a.ID {
+			errs.add(a.File, a.line["related"], "related lists the article itself")
+		}
+	}
+	if a.Lead == "" {
+		errs.add(a.File, 1, "missing lead: a one-line direct answer before the first section")
+	} else if n, limit, unit := size(a.Lang, a.Lead, true); n > limit {
+		errs.add(a.File, 1, "lead is %d %s, at most %d", n, unit, limit)
+	}
+	if len(a.Sections) == 0 {
+		errs.add(a.File, 1, "no sections: write at least one \"## heading\" with text")
+	}
+	for _, s := range a.Sections {
+		if s.Body == "" {
+			errs.add(a.File, s.Line, "section %q is empty", s.Heading)
+			continue
+		}
+		if n, limit, unit := size(a.Lang, s.Body, false); n > limit {
+			errs.add(a.File, s.Line, "section %q is %d %s, at most %d", s.Heading, n, unit, limit)
+		}
+	}
+}
+
+// size measures text the way the limits are written: letters for Chinese,
+// words for English.
+func size(lang, text string, lead bool) (n, limit int, unit string) {
+	if lang == "en" {
+		limit = MaxSectionWordsEN
+		if lead {
+			limit = MaxLeadWordsEN
+		}
+		return len(strings.Fields(text)), limit, "words"
+	}
+	limit = MaxSectionRunesZH
+	if lead {
+		limit = MaxLeadRunesZH
+	}
+	for _, r := range text {
+		if !unicode.IsSpace(r) && !unicode.IsPunct(r) && !unicode.IsSymbol(r) {
+			n++
+		}
+	}
+	return n, limit, "characters"
+}
