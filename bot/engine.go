@@ -22,23 +22,10 @@ type Searcher interface {
 	KB() *kb.KB
 }
 
-// Journal records every asked question (for curator reports and metrics).
-// The state store implements it; nil means nothing is recorded.
+// Journal records every asked question for curator reports; *kb.Store is a
+// Journal. nil means nothing is recorded.
 type Journal interface {
-	RecordQuestion(ctx context.Context, e Event) error
-}
-
-// Event is one answered or unanswered question as the journal stores it.
-type Event struct {
-	Time     time.Time
-	Channel  string
-	UserHash string
-	Lang     string
-	Question string
-	ID       string // empty when not answered
-	Reason   string
-	Score    float64
-	Latency  time.Duration
+	RecordQuestion(e kb.LogEntry) error
 }
 
 // Engine answers questions from a Searcher. It is safe for concurrent use.
@@ -48,6 +35,16 @@ type Engine struct {
 	journal Journal
 	log     *slog.Logger
 	hash    func(string) string
+	metrics *Metrics
+}
+
+// Deps are the engine's optional collaborators; zero values are valid.
+type Deps struct {
+	Journal Journal
+	Log     *slog.Logger
+	// HashUser maps a platform user id to the form logged (nil: not logged).
+	HashUser func(string) string
+	Metrics  *Metrics
 }
 
 // Options tune the engine's answer/no-answer decision.
@@ -67,16 +64,15 @@ type Options struct {
 // DefaultOptions are tuned on the labelled questions.
 var DefaultOptions = Options{MinCoverage: 0.45, AltRatio: 0.6, MaxAlternatives: 3, MaxQuestionBytes: 1024}
 
-// NewEngine returns an engine. journal and log may be nil; hash maps a user
-// id to its stored form (nil: users are not logged).
-func NewEngine(src Searcher, opts Options, journal Journal, log *slog.Logger, hash func(string) string) *Engine {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// NewEngine returns an engine answering from src.
+func NewEngine(src Searcher, opts Options, d Deps) *Engine {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
 	}
-	if hash == nil {
-		hash = func(string) string { return "" }
+	if d.HashUser == nil {
+		d.HashUser = func(string) string { return "" }
 	}
-	return &Engine{src: src, opts: opts, journal: journal, log: log, hash: hash}
+	return &Engine{src: src, opts: opts, journal: d.Journal, log: d.Log, hash: d.HashUser, metrics: d.Metrics}
 }
 
 // ErrNoLanguage is returned for a reply language faqbot does not have.
@@ -114,6 +110,7 @@ func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 	default:
 		hits, err := e.src.Search(ctx, text, searchLang, 1+e.opts.MaxAlternatives)
 		if err != nil {
+			e.metrics.Question(q.Channel, lang, "error", time.Since(start))
 			return Answer{}, fmt.Errorf("ask: %w", err)
 		}
 		e.fill(&a, k, hits)
@@ -176,6 +173,11 @@ func (e *Engine) fill(a *Answer, k *kb.KB, hits []index.Hit) {
 }
 
 func (e *Engine) record(ctx context.Context, q Question, a Answer, took time.Duration) {
+	outcome := "answered"
+	if !a.Answered {
+		outcome = "no_answer"
+	}
+	e.metrics.Question(q.Channel, a.Lang, outcome, took)
 	user := e.hash(q.User)
 	e.log.LogAttrs(ctx, slog.LevelInfo, "question",
 		slog.String("channel", q.Channel),
@@ -190,8 +192,8 @@ func (e *Engine) record(ctx context.Context, q Question, a Answer, took time.Dur
 	if e.journal == nil || a.Reason == ReasonEmpty {
 		return
 	}
-	err := e.journal.RecordQuestion(ctx, Event{
-		Time: time.Now(), Channel: q.Channel, UserHash: user, Lang: a.Lang, Question: a.Question,
+	err := e.journal.RecordQuestion(kb.LogEntry{
+		Time: time.Now(), Channel: q.Channel, Lang: a.Lang, Question: a.Question,
 		ID: a.ID, Reason: a.Reason, Score: a.Score, Latency: took,
 	})
 	if err != nil {

@@ -44,7 +44,7 @@ func memEngine(ctx context.Context, cfg *config, log *slog.Logger) (*bot.Engine,
 	if err != nil {
 		return nil, err
 	}
-	return bot.NewEngine(ix, bot.DefaultOptions, nil, log, nil), nil
+	return bot.NewEngine(ix, bot.DefaultOptions, bot.Deps{Log: log}), nil
 }
 
 func newLogger(cfg *config, w *os.File) *slog.Logger {

@@ -1,0 +1,62 @@
+package bot
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the Prometheus series the engine and the adapters update. A nil
+// *Metrics is valid and records nothing, so tests and CLI commands skip it.
+type Metrics struct {
+	questions   *prometheus.CounterVec
+	latency     prometheus.Histogram
+	sendErrors  *prometheus.CounterVec
+	rateLimited *prometheus.CounterVec
+}
+
+// NewMetrics creates the series and registers them on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		questions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "faqbot_questions_total", Help: "Questions by channel, language and outcome (answered, no_answer, error).",
+		}, []string{"channel", "lang", "outcome"}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "faqbot_answer_seconds", Help: "Time to answer one question.",
+			Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, 1},
+		}),
+		sendErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "faqbot_send_errors_total", Help: "Replies a channel failed to deliver.",
+		}, []string{"channel"}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "faqbot_rate_limited_total", Help: "Messages dropped or delayed by rate or flood limits.",
+		}, []string{"channel", "kind"}),
+	}
+	reg.MustRegister(m.questions, m.latency, m.sendErrors, m.rateLimited)
+	return m
+}
+
+// Question counts one question and its answer time.
+func (m *Metrics) Question(channel, lang, outcome string, took time.Duration) {
+	if m == nil {
+		return
+	}
+	m.questions.WithLabelValues(channel, lang, outcome).Inc()
+	m.latency.Observe(took.Seconds())
+}
+
+// SendError counts a reply a channel could not deliver.
+func (m *Metrics) SendError(channel string) {
+	if m == nil {
+		return
+	}
+	m.sendErrors.WithLabelValues(channel).Inc()
+}
+
+// RateLimited counts a message held back by a limit (kind: "flood", "429", ...).
+func (m *Metrics) RateLimited(channel, kind string) {
+	if m == nil {
+		return
+	}
+	m.rateLimited.WithLabelValues(channel, kind).Inc()
+}

@@ -1,0 +1,376 @@
+package kb
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ErrStoreLocked is returned by OpenStore when another process holds the
+// state store.
+var ErrStoreLocked = errors.New("state store is in use by another faqbot")
+
+// StoreFile is the state store's file name under the data directory.
+const StoreFile = "state.db"
+
+// Buckets of the state store.
+var (
+	bucketMeta    = []byte("meta")    // salt
+	bucketOffsets = []byte("offsets") // name → int64 (Telegram update offset)
+	bucketLangs   = []byte("langs")   // user hash → language
+	bucketTemp    = []byte("temp")    // kind/key → expiring value (seen ids, sessions)
+	bucketVotes   = []byte("votes")   // user hash/lang/article → Vote
+	bucketLog     = []byte("log")     // time+seq → LogEntry (no user ids)
+	allBuckets    = [][]byte{bucketMeta, bucketOffsets, bucketLangs, bucketTemp, bucketVotes, bucketLog}
+)
+
+// Store is faqbot's bbolt state: what must survive a restart and is not
+// content. User ids are stored only as salted hashes.
+type Store struct {
+	db   *bolt.DB
+	salt []byte
+	seq  uint32
+	mu   sync.Mutex
+}
+
+// OpenStore opens (creating if needed) the state store in dir. A second
+// process gets ErrStoreLocked within two seconds instead of waiting forever.
+func OpenStore(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("state store: %w", err)
+	}
+	path := filepath.Join(dir, StoreFile)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		pid := "?"
+		if b, rerr := os.ReadFile(path + ".pid"); rerr == nil {
+			pid = strings.TrimSpace(string(b))
+		}
+		return nil, fmt.Errorf("%s (pid %s): %w", path, pid, ErrStoreLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open state store %s: %w", path, err)
+	}
+	s := &Store{db: db}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if salt := meta.Get([]byte("salt")); salt != nil {
+			s.salt = append([]byte(nil), salt...)
+			return nil
+		}
+		s.salt = make([]byte, 32)
+		if _, err := rand.Read(s.salt); err != nil {
+			return err
+		}
+		return meta.Put([]byte("salt"), s.salt)
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("init state store: %w", err)
+	}
+	_ = os.WriteFile(path+".pid", []byte(strconv.Itoa(os.Getpid())), 0o600)
+	return s, nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error {
+	_ = os.Remove(s.db.Path() + ".pid")
+	return s.db.Close()
+}
+
+// HashUser returns the stored form of a platform user id: a salted SHA-256,
+// so the store and logs never hold raw ids. The salt is per installation.
+func (s *Store) HashUser(user string) string {
+	if user == "" {
+		return ""
+	}
+	h := sha256.New()
+	h.Write(s.salt)
+	h.Write([]byte(user))
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// Offset returns a stored counter such as the Telegram update offset (0 if unset).
+func (s *Store) Offset(name string) (int64, error) {
+	var v int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketOffsets).Get([]byte(name)); len(b) == 8 {
+			v = int64(binary.BigEndian.Uint64(b))
+		}
+		return nil
+	})
+	return v, err
+}
+
+// SetOffset stores a counter.
+func (s *Store) SetOffset(name string, v int64) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketOffsets).Put([]byte(name), binary.BigEndian.AppendUint64(nil, uint64(v)))
+	})
+}
+
+// UserLang returns the language a user chose ("" if none).
+func (s *Store) UserLang(userHash string) (string, error) {
+	var lang string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		lang = string(tx.Bucket(bucketLangs).Get([]byte(userHash)))
+		return nil
+	})
+	return lang, err
+}
+
+// SetUserLang stores a user's language; "" forgets it.
+func (s *Store) SetUserLang(userHash, lang string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketLangs)
+		if lang == "" {
+			return b.Delete([]byte(userHash))
+		}
+		return b.Put([]byte(userHash), []byte(lang))
+	})
+}
+
+func tempKey(kind, key string) []byte { return []byte(kind + "\x00" + key) }
+
+// PutTemp stores a short-lived value (a seen message id with its reply, a
+// chat session) that expires after ttl.
+func (s *Store) PutTemp(kind, key string, val []byte, ttl time.Duration) error {
+	exp := binary.BigEndian.AppendUint64(nil, uint64(time.Now().Add(ttl).UnixNano()))
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketTemp).Put(tempKey(kind, key), append(exp, val...))
+	})
+}
+
+// GetTemp returns a short-lived value unless it is missing or expired.
+func (s *Store) GetTemp(kind, key string) ([]byte, bool, error) {
+	var out []byte
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketTemp).Get(tempKey(kind, key))
+		if len(v) < 8 || int64(binary.BigEndian.Uint64(v[:8])) < time.Now().UnixNano() {
+			return nil
+		}
+		out, ok = append([]byte(nil), v[8:]...), true
+		return nil
+	})
+	return out, ok, err
+}
+
+// ClaimTemp stores val under key only if no unexpired value is there, and
+// reports whether it did: one process answers a message, retries see the claim.
+func (s *Store) ClaimTemp(kind, key string, val []byte, ttl time.Duration) (bool, []byte, error) {
+	var claimed bool
+	var existing []byte
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTemp)
+		k := tempKey(kind, key)
+		if v := b.Get(k); len(v) >= 8 && int64(binary.BigEndian.Uint64(v[:8])) >= time.Now().UnixNano() {
+			existing = append([]byte(nil), v[8:]...)
+			return nil
+		}
+		claimed = true
+		exp := binary.BigEndian.AppendUint64(nil, uint64(time.Now().Add(ttl).UnixNano()))
+		return b.Put(k, append(exp, val...))
+	})
+	return claimed, existing, err
+}
+
+// Vote is one helpful / not-helpful vote on an answer.
+type Vote struct {
+	UserHash string    `json:"-"`
+	Article  string    `json:"article"`
+	Lang     string    `json:"lang"`
+	Channel  string    `json:"channel"`
+	Up       bool      `json:"up"`
+	Time     time.Time `json:"time"`
+}
+
+// RecordVote stores a vote; a user's later vote on the same article replaces
+// the earlier one, so repeated clicks do not skew the counts.
+func (s *Store) RecordVote(v Vote) error {
+	if v.Article == "" || strings.ContainsRune(v.Article, '/') {
+		return fmt.Errorf("vote: bad article id %q", v.Article)
+	}
+	if v.Time.IsZero() {
+		v.Time = time.Now()
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketVotes).Put([]byte(v.UserHash+"/"+v.Lang+"/"+v.Article), data)
+	})
+}
+
+// LogEntry is one asked question in the query log. It holds no user id.
+type LogEntry struct {
+	Time     time.Time     `json:"t"`
+	Channel  string        `json:"ch"`
+	Lang     string        `json:"lang"`
+	Question string        `json:"q"`
+	ID       string        `json:"id,omitempty"` // empty: not answered
+	Reason   string        `json:"reason,omitempty"`
+	Score    float64       `json:"score"`
+	Latency  time.Duration `json:"lat"`
+}
+
+// RecordQuestion appends to the query log.
+func (s *Store) RecordQuestion(e LogEntry) error {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.seq++
+	seq := s.seq
+	s.mu.Unlock()
+	key := binary.BigEndian.AppendUint64(nil, uint64(e.Time.UnixNano()))
+	key = binary.BigEndian.AppendUint32(key, seq)
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketLog).Put(key, data) })
+}
+
+// Log calls fn for every log entry since t, oldest first.
+func (s *Store) Log(since time.Time, fn func(LogEntry) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketLog).Cursor()
+		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, uint64(max(since.UnixNano(), 0)))); k != nil; k, v = c.Next() {
+			var e LogEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("log entry %x: %w", k, err)
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Votes calls fn for every vote cast since t.
+func (s *Store) Votes(since time.Time, fn func(Vote) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketVotes).ForEach(func(k, v []byte) error {
+			var vote Vote
+			if err := json.Unmarshal(v, &vote); err != nil {
+				return fmt.Errorf("vote %q: %w", k, err)
+			}
+			vote.UserHash, _, _ = strings.Cut(string(k), "/")
+			if vote.Time.Before(since) {
+				return nil
+			}
+			return fn(vote)
+		})
+	})
+}
+
+// Sweep deletes expired short-lived values and log entries and votes older
+// than retention. It returns how many entries it removed.
+func (s *Store) Sweep(now time.Time, retention time.Duration) (int, error) {
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketTemp).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if len(v) < 8 || int64(binary.BigEndian.Uint64(v[:8])) < now.UnixNano() {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		if retention <= 0 {
+			return nil
+		}
+		cutoff := binary.BigEndian.AppendUint64(nil, uint64(max(now.Add(-retention).UnixNano(), 0)))
+		c = tx.Bucket(bucketLog).Cursor()
+		for k, _ := c.First(); k != nil && bytes.Compare(k, cutoff) < 0; k, _ = c.First() {
+			if err := c.Delete(); err != nil {
+				return err
+			}
+			n++
+		}
+		c = tx.Bucket(bucketVotes).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var vote Vote
+			if json.Unmarshal(v, &vote) == nil && vote.Time.Before(now.Add(-retention)) {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// Check verifies the store's pages (bbolt's own check) and that every value
+// decodes: tests call it after each operation sequence.
+func (s *Store) Check() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			return fmt.Errorf("bbolt check: %w", err)
+		}
+		for _, b := range allBuckets {
+			if tx.Bucket(b) == nil {
+				return fmt.Errorf("missing bucket %s", b)
+			}
+		}
+		if len(tx.Bucket(bucketMeta).Get([]byte("salt"))) != 32 {
+			return errors.New("salt missing or short")
+		}
+		if err := tx.Bucket(bucketOffsets).ForEach(func(k, v []byte) error {
+			if len(v) != 8 {
+				return fmt.Errorf("offset %q: %d bytes", k, len(v))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketTemp).ForEach(func(k, v []byte) error {
+			if len(v) < 8 {
+				return fmt.Errorf("temp %q: no expiry", k)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketVotes).ForEach(func(k, v []byte) error {
+			var vote Vote
+			if err := json.Unmarshal(v, &vote); err != nil {
+				return fmt.Errorf("vote %q: %w", k, err)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketLog).ForEach(func(k, v []byte) error {
+			var e LogEntry
+			if len(k) != 12 {
+				return fmt.Errorf("log key %x: %d bytes", k, len(k))
+			}
+			return json.Unmarshal(v, &e)
+		})
+	})
+}
