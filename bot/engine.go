@@ -49,8 +49,13 @@ type Deps struct {
 
 // Options tune the engine's answer/no-answer decision.
 type Options struct {
-	// MinCoverage is the least share of the question (IDF-weighted) the best
-	// article must contain for the bot to answer: below it, "no answer".
+	// SureCoverage is the share of the question (IDF-weighted) the best
+	// article must contain for the bot to answer a question that names no
+	// in-scope term (see kb.Scope).
+	SureCoverage float64
+	// MinCoverage is the least share for a question that names an in-scope
+	// term (医保, 报销, insurance ...): people describe their case in many
+	// words, and the scope term says the question is ours.
 	MinCoverage float64
 	// AltRatio is how close (ratio of raw scores) a runner-up must be to the
 	// best article to be offered as an alternative.
@@ -62,7 +67,7 @@ type Options struct {
 }
 
 // DefaultOptions are tuned on the labelled questions.
-var DefaultOptions = Options{MinCoverage: 0.45, AltRatio: 0.6, MaxAlternatives: 3, MaxQuestionBytes: 1024}
+var DefaultOptions = Options{SureCoverage: 0.6, MinCoverage: 0.12, AltRatio: 0.6, MaxAlternatives: 3, MaxQuestionBytes: 1024}
 
 // NewEngine returns an engine answering from src.
 func NewEngine(src Searcher, opts Options, d Deps) *Engine {
@@ -113,7 +118,7 @@ func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 			e.metrics.Question(q.Channel, lang, "error", time.Since(start))
 			return Answer{}, fmt.Errorf("ask: %w", err)
 		}
-		e.fill(&a, k, hits)
+		e.fill(&a, k, text, hits)
 		if !a.Answered {
 			a.Reason = ReasonNoMatch
 			if isMedical(text) {
@@ -137,13 +142,13 @@ func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 	return a, nil
 }
 
-func (e *Engine) fill(a *Answer, k *kb.KB, hits []index.Hit) {
-	if len(hits) == 0 || hits[0].Coverage < e.opts.MinCoverage {
+func (e *Engine) fill(a *Answer, k *kb.KB, question string, hits []index.Hit) {
+	if len(hits) == 0 {
 		return
 	}
 	top := hits[0]
 	art, ok := k.Article(a.Lang, top.ID)
-	if !ok {
+	if !ok || !e.confident(k, question, top) {
 		return
 	}
 	passages := art.Passages()
@@ -170,6 +175,33 @@ func (e *Engine) fill(a *Answer, k *kb.KB, hits []index.Hit) {
 		}
 	}
 	a.Text = answerText(*a, p, art)
+}
+
+// confident decides whether the best hit answers the question: a question
+// naming an out-of-scope subject the article does not mention is never
+// answered; otherwise the article must cover most of the question, or enough
+// of it when the question names an in-scope term.
+func (e *Engine) confident(k *kb.KB, question string, top index.Hit) bool {
+	scope := k.Scope()
+	if out := index.FindTerm(question, scope.Out); out != "" && !about(k, top.ID, out) {
+		return false
+	}
+	if top.Coverage >= e.opts.SureCoverage {
+		return true
+	}
+	return top.Coverage >= e.opts.MinCoverage && index.FindTerm(question, scope.In) != ""
+}
+
+// about reports whether article id is about term: its title, questions or
+// tags name it in either language (a passing mention in the body does not
+// make a housing-fund question ours).
+func about(k *kb.KB, id, term string) bool {
+	for _, lang := range kb.Languages {
+		if a, ok := k.Article(lang, id); ok && index.FindTerm(a.Title+"\n"+strings.Join(a.Questions, "\n")+"\n"+strings.Join(a.Tags, "\n"), []string{term}) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Engine) record(ctx context.Context, q Question, a Answer, took time.Duration) {

@@ -19,24 +19,34 @@ type Params struct {
 	SynonymBoost  float64 // tokens added by synonym expansion
 	PassageWeight float64 // share of the best passage score in the article score
 	UnigramWeight float64 // share of a single CJK character in the coverage score
+	// CoverageWeight is the share of coverage (vs. the BM25 score relative to
+	// the best hit) in the rank of an article.
+	CoverageWeight float64
 }
+
+// SetParams changes the ranking knobs (for tuning; not safe during searches).
+func (ix *Index) SetParams(p Params) { ix.params = p }
 
 // DefaultParams are the tuned ranking knobs.
 var DefaultParams = Params{
-	PhrasingBoost: 2.0,
-	HeadingBoost:  1.0,
-	BodyBoost:     0.7,
-	SynonymBoost:  0.6,
-	PassageWeight: 0.5,
-	UnigramWeight: 0.4,
+	PhrasingBoost:  2.0,
+	HeadingBoost:   1.0,
+	BodyBoost:      0.7,
+	SynonymBoost:   0.6,
+	PassageWeight:  0.5,
+	UnigramWeight:  0.4,
+	CoverageWeight: 0.7,
 }
 
 // Hit is one article found for a question.
 type Hit struct {
 	ID      string
 	Section int // index into kb.Article.Passages() of the best-matching passage
-	// Raw is the Bleve (BM25) article score: for ranking within one question.
+	// Raw is the Bleve (BM25) article score.
 	Raw float64
+	// Rank orders the hits of one question: BM25 relative to the best hit,
+	// blended with Coverage.
+	Rank float64
 	// Coverage is the share (0..1) of the question's IDF-weighted tokens the
 	// article contains: comparable across questions, so it drives the
 	// answer/no-answer decision.
@@ -134,9 +144,18 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 			Coverage: ix.coverage(st, id, tokens, syns),
 		})
 	}
+	var best float64
+	for _, h := range hits {
+		best = max(best, h.Raw)
+	}
+	for i := range hits {
+		if best > 0 {
+			hits[i].Rank = (1-p.CoverageWeight)*hits[i].Raw/best + p.CoverageWeight*hits[i].Coverage
+		}
+	}
 	sort.SliceStable(hits, func(i, j int) bool {
-		if hits[i].Raw != hits[j].Raw {
-			return hits[i].Raw > hits[j].Raw
+		if hits[i].Rank != hits[j].Rank {
+			return hits[i].Rank > hits[j].Rank
 		}
 		return hits[i].ID < hits[j].ID
 	})
@@ -151,30 +170,51 @@ type synMatch struct {
 	group, term int
 }
 
-// expand finds the synonym terms a folded question contains. English terms
-// must match whole words; Chinese terms match anywhere.
+// expand finds the synonym terms a folded question contains.
 func (ix *Index) expand(folded string) []synMatch {
-	words := " " + strings.Join(strings.FieldsFunc(folded, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 0x2E7F)
-	}), " ") + " "
+	words := wordsOf(folded)
 	var out []synMatch
 	for g, terms := range ix.syn {
 		for i, t := range terms {
-			if t.folded == "" {
-				continue
-			}
-			hit := false
-			if t.folded[0] < 0x80 {
-				hit = strings.Contains(words, " "+t.folded+" ")
-			} else {
-				hit = strings.Contains(folded, t.folded)
-			}
-			if hit {
+			if hasTerm(folded, words, t.folded) {
 				out = append(out, synMatch{g, i})
 			}
 		}
 	}
 	return out
+}
+
+// wordsOf pads the Latin words of folded text with spaces for whole-word search.
+func wordsOf(folded string) string {
+	return " " + strings.Join(strings.FieldsFunc(folded, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 0x2E7F)
+	}), " ") + " "
+}
+
+// hasTerm reports whether folded text holds a folded term: Latin terms as
+// whole words ("id card" is not in "valid card"), Chinese terms anywhere.
+func hasTerm(folded, words, term string) bool {
+	switch {
+	case term == "":
+		return false
+	case term[0] < 0x80:
+		return strings.Contains(words, " "+term+" ")
+	default:
+		return strings.Contains(folded, term)
+	}
+}
+
+// FindTerm returns the first of terms that text contains, comparing folded
+// forms with the same whole-word rule as synonym expansion; "" if none.
+func FindTerm(text string, terms []string) string {
+	folded := Fold(text)
+	words := wordsOf(folded)
+	for _, t := range terms {
+		if hasTerm(folded, words, Fold(t)) {
+			return t
+		}
+	}
+	return ""
 }
 
 // coverage is the IDF-weighted share of question tokens the article holds; a

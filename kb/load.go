@@ -13,6 +13,7 @@ import (
 // File names inside a content tree besides the articles.
 const (
 	SynonymsFile = "synonyms.txt"
+	ScopeFile    = "scope.txt"
 	disclaimerFn = "disclaimer.%s.txt"
 )
 
@@ -23,6 +24,15 @@ type KB struct {
 	ids        []string
 	disclaimer map[string]string
 	synonyms   [][]string
+	scope      Scope
+}
+
+// Scope is the curated list of terms that say whether a question is about
+// medical insurance at all: In terms (医保, 报销, insurance ...) let a loosely
+// worded question be answered; Out terms (公积金, 重疾险 ...) name neighbouring
+// subjects the bot must not answer unless the matched article mentions them.
+type Scope struct {
+	In, Out []string
 }
 
 // Load reads and validates a content tree: zh/*.md, en/*.md, the disclaimer in
@@ -79,6 +89,11 @@ func Load(fsys fs.FS) (*KB, error) {
 		k.synonyms = parseSynonyms(string(data), &errs)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read synonyms: %w", err)
+	}
+	if data, err := fs.ReadFile(fsys, ScopeFile); err == nil {
+		k.scope = parseScope(string(data), &errs)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read scope: %w", err)
 	}
 	k.crossCheck(&errs)
 	if err := errs.err(); err != nil {
@@ -172,6 +187,36 @@ func (k *KB) Disclaimer(lang string) string { return k.disclaimer[lang] }
 
 // Synonyms returns the synonym groups: each a list of interchangeable terms.
 func (k *KB) Synonyms() [][]string { return k.synonyms }
+
+// Scope returns the in- and out-of-scope terms.
+func (k *KB) Scope() Scope { return k.scope }
+
+func parseScope(text string, errs *Errors) Scope {
+	var sc Scope
+	seen := map[string]int{}
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		sign, term := line[:1], strings.TrimSpace(line[1:])
+		if (sign != "+" && sign != "-") || term == "" {
+			errs.add(ScopeFile, i+1, "want \"+ term\" (in scope) or \"- term\" (out of scope)")
+			continue
+		}
+		if prev, dup := seen[strings.ToLower(term)]; dup {
+			errs.add(ScopeFile, i+1, "term %q is already on line %d", term, prev)
+			continue
+		}
+		seen[strings.ToLower(term)] = i + 1
+		if sign == "+" {
+			sc.In = append(sc.In, term)
+		} else {
+			sc.Out = append(sc.Out, term)
+		}
+	}
+	return sc
+}
 
 func parseSynonyms(text string, errs *Errors) [][]string {
 	var groups [][]string
