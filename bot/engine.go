@@ -268,4 +268,12 @@ func lastStart(s string) int {
 	return max(i, 0)
 }
 
+// detectOr is the question's language, or def when it has none.
+func detectOr(text, def string) string {
+	if l := index.Detect(text); l != "" {
+		return l
+	}
+	return def
+}
+
 func round2(f float64) float64 { return math.Round(f*100) / 100 }

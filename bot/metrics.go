@@ -13,6 +13,10 @@ type Metrics struct {
 	latency     prometheus.Histogram
 	sendErrors  *prometheus.CounterVec
 	rateLimited *prometheus.CounterVec
+	reindexes   *prometheus.CounterVec
+	reindexTime prometheus.Histogram
+	lastReindex prometheus.Gauge
+	docs        prometheus.Gauge
 }
 
 // NewMetrics creates the series and registers them on reg.
@@ -31,9 +35,45 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "faqbot_rate_limited_total", Help: "Messages dropped or delayed by rate or flood limits.",
 		}, []string{"channel", "kind"}),
+		reindexes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "faqbot_reindex_total", Help: "Reindex runs by result (ok, refused).",
+		}, []string{"result"}),
+		reindexTime: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "faqbot_reindex_seconds", Help: "Time to build a new index.",
+			Buckets: prometheus.ExponentialBuckets(0.05, 2, 10),
+		}),
+		lastReindex: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "faqbot_reindex_last_success_timestamp_seconds", Help: "When the live index was last switched.",
+		}),
+		docs: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "faqbot_index_documents", Help: "Documents (phrasings and passages) in the live index.",
+		}),
 	}
-	reg.MustRegister(m.questions, m.latency, m.sendErrors, m.rateLimited)
+	reg.MustRegister(m.questions, m.latency, m.sendErrors, m.rateLimited, m.reindexes, m.reindexTime, m.lastReindex, m.docs)
 	return m
+}
+
+// IndexServing records the document count of the index now live.
+func (m *Metrics) IndexServing(docs uint64) {
+	if m == nil {
+		return
+	}
+	m.docs.Set(float64(docs))
+	m.lastReindex.SetToCurrentTime()
+}
+
+// Reindexed records one reindex run; err != nil means it was refused.
+func (m *Metrics) Reindexed(rep ReindexReport, err error) {
+	if m == nil {
+		return
+	}
+	if err != nil {
+		m.reindexes.WithLabelValues("refused").Inc()
+		return
+	}
+	m.reindexes.WithLabelValues("ok").Inc()
+	m.reindexTime.Observe(rep.BuildTime.Seconds())
+	m.IndexServing(rep.Docs)
 }
 
 // Question counts one question and its answer time.

@@ -8,5 +8,5 @@ import "embed"
 
 // FS is the embedded content tree.
 //
-//go:embed zh en *.txt
+//go:embed zh en *.txt *.tsv
 var FS embed.FS

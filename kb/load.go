@@ -1,10 +1,14 @@
 package kb
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"unicode"
@@ -25,6 +29,9 @@ type KB struct {
 	disclaimer map[string]string
 	synonyms   [][]string
 	scope      Scope
+	hash       string
+	src        fs.FS
+	files      []string
 }
 
 // Scope is the curated list of terms that say whether a question is about
@@ -41,6 +48,7 @@ type Scope struct {
 func Load(fsys fs.FS) (*KB, error) {
 	var errs Errors
 	k := &KB{articles: map[string]map[string]*Article{}, disclaimer: map[string]string{}}
+	h := sha256.New()
 	for _, lang := range Languages {
 		k.articles[lang] = map[string]*Article{}
 		names, err := fs.Glob(fsys, lang+"/*.md")
@@ -55,6 +63,8 @@ func Load(fsys fs.FS) (*KB, error) {
 			if err != nil {
 				return nil, fmt.Errorf("read article: %w", err)
 			}
+			fmt.Fprintf(h, "%s\x00%d\x00%s", name, len(data), data)
+			k.files = append(k.files, name)
 			a, err := Parse(name, data)
 			var perr Errors
 			if errors.As(err, &perr) {
@@ -83,14 +93,20 @@ func Load(fsys fs.FS) (*KB, error) {
 			errs.add(name, 1, "disclaimer is empty")
 		default:
 			k.disclaimer[lang] = strings.TrimSpace(string(data))
+			fmt.Fprintf(h, "%s\x00%d\x00%s", name, len(data), data)
+			k.files = append(k.files, name)
 		}
 	}
 	if data, err := fs.ReadFile(fsys, SynonymsFile); err == nil {
+		fmt.Fprintf(h, "%s\x00%d\x00%s", SynonymsFile, len(data), data)
+		k.files = append(k.files, SynonymsFile)
 		k.synonyms = parseSynonyms(string(data), &errs)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read synonyms: %w", err)
 	}
 	if data, err := fs.ReadFile(fsys, ScopeFile); err == nil {
+		fmt.Fprintf(h, "%s\x00%d\x00%s", ScopeFile, len(data), data)
+		k.files = append(k.files, ScopeFile)
 		k.scope = parseScope(string(data), &errs)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read scope: %w", err)
@@ -99,6 +115,8 @@ func Load(fsys fs.FS) (*KB, error) {
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
+	k.hash = hex.EncodeToString(h.Sum(nil))
+	k.src = fsys
 	return k, nil
 }
 
@@ -187,6 +205,29 @@ func (k *KB) Disclaimer(lang string) string { return k.disclaimer[lang] }
 
 // Synonyms returns the synonym groups: each a list of interchangeable terms.
 func (k *KB) Synonyms() [][]string { return k.synonyms }
+
+// Hash identifies the content the knowledge base was loaded from: an index
+// built from other content is rebuilt.
+func (k *KB) Hash() string { return k.hash }
+
+// WriteSnapshot copies the content files the knowledge base was loaded from
+// into dir, so an index on disk carries the content it was built from.
+func (k *KB) WriteSnapshot(dir string) error {
+	for _, name := range k.files {
+		data, err := fs.ReadFile(k.src, name)
+		if err != nil {
+			return fmt.Errorf("snapshot: %w", err)
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("snapshot: %w", err)
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			return fmt.Errorf("snapshot: %w", err)
+		}
+	}
+	return nil
+}
 
 // Scope returns the in- and out-of-scope terms.
 func (k *KB) Scope() Scope { return k.scope }

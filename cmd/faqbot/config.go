@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"faqbot/bot"
 	"flag"
 	"fmt"
 	"net/url"
@@ -69,7 +70,7 @@ func defaultConfig() *config {
 	}
 	dur := func(dst *time.Duration, key string) {
 		if v, ok := os.LookupEnv(key); ok && v != "" {
-			d, err := parseDuration(v)
+			d, err := bot.ParseDuration(v)
 			if err != nil {
 				c.envErrs = append(c.envErrs, fmt.Errorf("%s: %w", key, err))
 				return
@@ -106,23 +107,6 @@ func defaultConfig() *config {
 	return c
 }
 
-// parseDuration accepts Go durations plus a day suffix ("7d", "90d"), and "0".
-func parseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		days, err := strconv.ParseFloat(n, 64)
-		if err != nil || days < 0 {
-			return 0, fmt.Errorf("bad duration %q", s)
-		}
-		return time.Duration(days * float64(24*time.Hour)), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("bad duration %q", s)
-	}
-	return d, nil
-}
-
 // durationFlag lets flags take "7d" as well as "168h".
 type durationFlag struct{ d *time.Duration }
 
@@ -134,7 +118,7 @@ func (f durationFlag) String() string {
 }
 
 func (f durationFlag) Set(s string) error {
-	d, err := parseDuration(s)
+	d, err := bot.ParseDuration(s)
 	if err != nil {
 		return err
 	}

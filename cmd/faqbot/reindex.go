@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"faqbot/bot"
+	"faqbot/index"
+	"faqbot/kb"
+)
+
+func runReindex(ctx context.Context, cfg *config, args []string, s stdio) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%w: reindex takes no arguments", errUsage)
+	}
+	// Lint first, locally, whichever way the index is rebuilt.
+	if _, err := loadKB(cfg); err != nil {
+		fmt.Fprintln(s.err, err)
+		return errFailed
+	}
+	if cfg.Server != "" {
+		return remoteReindex(ctx, cfg, s)
+	}
+	// Offline: refuse when a server owns the data directory.
+	store, err := kb.OpenStore(cfg.Data)
+	if errors.Is(err, kb.ErrStoreLocked) {
+		return fmt.Errorf("%w\na faqbot server is running on %s: use `faqbot reindex -server URL` to switch it without a restart", err, cfg.Data)
+	}
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	old, err := index.OpenCurrent(cfg.Data)
+	if errors.Is(err, index.ErrNoIndex) {
+		// First build: compare against an empty knowledge base.
+		old, err = nil, nil
+	}
+	if err != nil {
+		return err
+	}
+	regression, err := loadRegression(cfg)
+	if err != nil {
+		return err
+	}
+	var live *index.Live
+	if old != nil {
+		live = index.NewLive(old)
+		defer live.Close()
+	} else {
+		k, err := loadKB(cfg)
+		if err != nil {
+			return err
+		}
+		first, err := index.BuildOnDisk(ctx, k, cfg.Data)
+		if err != nil {
+			return err
+		}
+		first.Close()
+		docs, _ := first.DocCount()
+		fmt.Fprintf(s.out, "built the first index: %d articles, %d documents\n", len(k.IDs()), docs)
+		return nil
+	}
+	r := &bot.Reindexer{
+		Live:       live,
+		Load:       func() (*kb.KB, error) { return loadKB(cfg) },
+		Build:      func(ctx context.Context, k *kb.KB) (*index.Index, error) { return index.BuildOnDisk(ctx, k, cfg.Data) },
+		Regression: regression,
+	}
+	rep, err := r.Run(ctx)
+	fmt.Fprint(s.out, rep.String())
+	if err != nil {
+		fmt.Fprintln(s.err, err)
+		return errFailed
+	}
+	return nil
+}
+
+// remoteReindex asks a running server to reindex its content and prints its report.
+func remoteReindex(ctx context.Context, cfg *config, s stdio) error {
+	if cfg.AdminToken == "" {
+		return fmt.Errorf("%w: reindex -server needs FAQBOT_ADMIN_TOKEN", errUsage)
+	}
+	url := strings.TrimRight(cfg.Server, "/") + "/admin/reindex"
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(nil))
+	if err != nil {
+		return fmt.Errorf("%w: -server: %v", errUsage, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+cfg.AdminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("reindex %s: %w", cfg.Server, err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		OK     bool   `json:"ok"`
+		Report string `json:"report"`
+		Error  string `json:"error"`
+	}
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err := json.Unmarshal(data, &body); err != nil {
+		return fmt.Errorf("reindex %s: HTTP %d: %s", cfg.Server, resp.StatusCode, strings.TrimSpace(string(data)))
+	}
+	fmt.Fprint(s.out, body.Report)
+	if !body.OK {
+		fmt.Fprintf(s.err, "reindex refused (HTTP %d): %s\n", resp.StatusCode, body.Error)
+		return errFailed
+	}
+	return nil
+}
+

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"faqbot/bot"
+	"faqbot/content"
+	"faqbot/index"
+	"faqbot/kb"
+)
+
+// server is everything `faqbot serve` runs, built by newServer so tests can
+// start it on a loopback port.
+type server struct {
+	cfg       *config
+	log       *slog.Logger
+	store     *kb.Store
+	live      *index.Live
+	engine    *bot.Engine
+	reindexer *bot.Reindexer
+	metrics   *bot.Metrics
+	registry  *prometheus.Registry
+	handler   http.Handler
+	runners   []func(ctx context.Context) error // front ends with their own loops
+}
+
+func runServe(ctx context.Context, cfg *config, args []string, s stdio) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%w: serve takes no arguments", errUsage)
+	}
+	log := newLogger(cfg, os.Stderr)
+	srv, err := newServer(ctx, cfg, log, s)
+	if err != nil {
+		return err
+	}
+	defer srv.close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
+	}
+	return srv.serve(ctx, ln)
+}
+
+func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*server, error) {
+	srv := &server{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
+	srv.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv.metrics = bot.NewMetrics(srv.registry)
+
+	k, err := loadKB(cfg)
+	if err != nil {
+		return nil, err
+	}
+	store, err := kb.OpenStore(cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	srv.store = store
+	start := time.Now()
+	ix, built, err := index.OpenOrBuild(ctx, k, cfg.Data)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	log.Info("index ready", "built", built, "articles", len(k.IDs()), "took", time.Since(start))
+	srv.live = index.NewLive(ix)
+	if docs, err := ix.DocCount(); err == nil {
+		srv.metrics.IndexServing(docs)
+	}
+	srv.engine = bot.NewEngine(srv.live, bot.DefaultOptions, bot.Deps{
+		Journal: store, Log: log, HashUser: store.HashUser, Metrics: srv.metrics,
+	})
+	regression, err := loadRegression(cfg)
+	if err != nil {
+		srv.close()
+		return nil, err
+	}
+	srv.reindexer = &bot.Reindexer{
+		Live:       srv.live,
+		Load:       func() (*kb.KB, error) { return loadKB(cfg) },
+		Build:      func(ctx context.Context, k *kb.KB) (*index.Index, error) { return index.BuildOnDisk(ctx, k, cfg.Data) },
+		Regression: regression,
+		Metrics:    srv.metrics,
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", srv.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(srv.registry, promhttp.HandlerOpts{}))
+	admin := &bot.Admin{Token: cfg.AdminToken, Reindexer: srv.reindexer, Log: log, Report: func(since time.Time) (kb.Report, error) {
+		return store.Report(since, 20)
+	}}
+	mux.Handle("/admin/reindex", admin.ReindexHandler())
+	mux.Handle("/admin/stats", admin.StatsHandler())
+	if err := srv.frontEnds(ctx, mux, s); err != nil {
+		srv.close()
+		return nil, err
+	}
+	srv.handler = mux
+	return srv, nil
+}
+
+// ready answers only when the live index answers a known question.
+func (srv *server) ready(w http.ResponseWriter, r *http.Request) {
+	k := srv.live.KB()
+	ids := k.IDs()
+	if len(ids) == 0 {
+		http.Error(w, "no articles", http.StatusServiceUnavailable)
+		return
+	}
+	a, _ := k.Article("zh", ids[0])
+	hits, err := srv.live.Search(r.Context(), a.Title, "zh", 1)
+	if err != nil || len(hits) == 0 {
+		http.Error(w, "index not answering", http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// serve runs the HTTP server and the front ends until ctx is done, then
+// drains: in-flight requests get up to 10 s to finish.
+func (srv *server) serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           srv.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(srv.log.Handler(), slog.LevelWarn),
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 1+len(srv.runners))
+	go func() { errc <- hs.Serve(ln) }()
+	for _, run := range srv.runners {
+		go func() { errc <- run(ctx) }()
+	}
+	go srv.sweep(ctx)
+	go srv.onHangup(ctx)
+	srv.log.Info("serving", "addr", ln.Addr().String())
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		if errors.Is(err, http.ErrServerClosed) || errors.Is(err, context.Canceled) {
+			err = nil
+		}
+	}
+	cancel()
+	shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	if serr := hs.Shutdown(shutdownCtx); serr != nil && err == nil {
+		err = fmt.Errorf("shutdown: %w", serr)
+	}
+	srv.log.Info("stopped")
+	return err
+}
+
+// sweep expires old state hourly (seen ids, sessions, the query log past retention).
+func (srv *server) sweep(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := srv.store.Sweep(time.Now(), srv.cfg.Retention); err != nil {
+			srv.log.Warn("sweep", "err", err)
+		} else if n > 0 {
+			srv.log.Info("sweep", "removed", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// onHangup reindexes on SIGHUP, the same path as POST /admin/reindex.
+func (srv *server) onHangup(ctx context.Context) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			rep, err := srv.reindexer.Run(ctx)
+			if err != nil {
+				srv.log.Warn("reindex (SIGHUP) refused", "err", err)
+				continue
+			}
+			srv.log.Info("reindex (SIGHUP)", "added", len(rep.Added), "removed", len(rep.Removed), "changed", len(rep.Changed), "build", rep.BuildTime)
+		}
+	}
+}
+
+func (srv *server) close() {
+	if srv.live != nil {
+		srv.live.Close()
+	}
+	if srv.store != nil {
+		srv.store.Close()
+	}
+}
+
+// loadRegression reads the curator's regression questions from the content
+// tree (content/regression.tsv), which the reindex self-check scores.
+func loadRegression(cfg *config) ([]bot.EvalCase, error) {
+	f, err := contentFS(cfg).Open("regression.tsv")
+	if errors.Is(err, os.ErrNotExist) {
+		f, err = content.FS.Open("regression.tsv")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("regression questions: %w", err)
+	}
+	defer f.Close()
+	return bot.ParseEval(f)
+}
