@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"faqbot/kb"
 )
@@ -17,7 +19,7 @@ import (
 // Index is a searchable knowledge base: the Bleve index plus the term
 // statistics the confidence score needs. It is safe for concurrent searches.
 type Index struct {
-	bi     bleve.Index
+	bi     map[string]bleve.Index // one per language: a search never filters by language
 	kb     *kb.KB
 	an     analysis.Analyzer
 	langs  map[string]*langStats
@@ -41,76 +43,94 @@ type synTerm struct {
 // Build indexes every article of k. With dir == "" the index lives in memory;
 // otherwise it is created at dir, which must not exist yet.
 func Build(ctx context.Context, k *kb.KB, dir string) (*Index, error) {
-	m, err := newMapping()
-	if err != nil {
-		return nil, err
+	bis := map[string]bleve.Index{}
+	closeAll := func() {
+		for _, bi := range bis {
+			bi.Close()
+		}
 	}
-	var bi bleve.Index
-	if dir == "" {
-		bi, err = bleve.NewMemOnly(m)
-	} else {
-		bi, err = bleve.New(dir, m)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("create index: %w", err)
-	}
-	ix, err := wrap(bi, k)
-	if err != nil {
-		bi.Close()
-		return nil, err
-	}
-	batch := bi.NewBatch()
 	for _, lang := range kb.Languages {
-		for _, a := range k.Articles(lang) {
-			if err := ctx.Err(); err != nil {
-				bi.Close()
-				return nil, err
+		m, err := newMapping()
+		if err != nil {
+			return nil, err
+		}
+		path := ""
+		if dir != "" {
+			path = filepath.Join(dir, lang)
+		}
+		// Scorch with an empty path keeps its segments in memory: much faster
+		// to search than NewMemOnly's upsidedown/gtreap store.
+		bi, err := bleve.NewUsing(path, m, scorch.Name, scorch.Name, nil)
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("create index: %w", err)
+		}
+		bis[lang] = bi
+		if err := fill(ctx, bi, k, lang); err != nil {
+			closeAll()
+			return nil, err
+		}
+	}
+	ix, err := wrap(bis, k)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	return ix, nil
+}
+
+// fill indexes the articles of one language: a document per phrasing (title
+// and alternate questions) and one per passage (heading and text).
+func fill(ctx context.Context, bi bleve.Index, k *kb.KB, lang string) error {
+	batch := bi.NewBatch()
+	for _, a := range k.Articles(lang) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for i, q := range append([]string{a.Title}, a.Questions...) {
+			if err := batch.Index(docID(a.ID, "q", i), map[string]any{fieldKind: "q", fieldText: Fold(q)}); err != nil {
+				return fmt.Errorf("index %s: %w", a.File, err)
 			}
-			for i, q := range append([]string{a.Title}, a.Questions...) {
-				if err := batch.Index(docID(lang, a.ID, "q", i), map[string]any{
-					fieldKind: "q", fieldLang: lang, fieldText: Fold(q),
-				}); err != nil {
-					bi.Close()
-					return nil, fmt.Errorf("index %s: %w", a.File, err)
-				}
-			}
-			for i, p := range a.Passages() {
-				if err := batch.Index(docID(lang, a.ID, "p", i), map[string]any{
-					fieldKind: "p", fieldLang: lang, fieldText: Fold(p.Body), fieldHeading: Fold(p.Heading),
-				}); err != nil {
-					bi.Close()
-					return nil, fmt.Errorf("index %s: %w", a.File, err)
-				}
+		}
+		for i, p := range a.Passages() {
+			if err := batch.Index(docID(a.ID, "p", i), map[string]any{fieldKind: "p", fieldText: Fold(p.Heading + "\n" + p.Body)}); err != nil {
+				return fmt.Errorf("index %s: %w", a.File, err)
 			}
 		}
 	}
 	if err := bi.Batch(batch); err != nil {
-		bi.Close()
-		return nil, fmt.Errorf("write index: %w", err)
+		return fmt.Errorf("write index: %w", err)
 	}
-	return ix, nil
+	return nil
 }
 
 // Open opens an index built earlier at dir for the same knowledge base k.
 func Open(k *kb.KB, dir string) (*Index, error) {
-	bi, err := bleve.Open(dir)
-	if err != nil {
-		return nil, fmt.Errorf("open index %s: %w", dir, err)
+	bis := map[string]bleve.Index{}
+	for _, lang := range kb.Languages {
+		bi, err := bleve.Open(filepath.Join(dir, lang))
+		if err != nil {
+			for _, b := range bis {
+				b.Close()
+			}
+			return nil, fmt.Errorf("open index %s: %w", dir, err)
+		}
+		bis[lang] = bi
 	}
-	ix, err := wrap(bi, k)
+	ix, err := wrap(bis, k)
 	if err != nil {
-		bi.Close()
+		ix.Close()
 		return nil, err
 	}
 	return ix, nil
 }
 
-func wrap(bi bleve.Index, k *kb.KB) (*Index, error) {
-	an := bi.Mapping().AnalyzerNamed(analyzerName)
+func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
+	an := bis[kb.Languages[0]].Mapping().AnalyzerNamed(analyzerName)
 	if an == nil {
-		return nil, errors.New("index has no faqbot analyzer: rebuild it")
+		return &Index{bi: bis}, errors.New("index has no faqbot analyzer: rebuild it")
 	}
-	ix := &Index{bi: bi, kb: k, an: an, langs: map[string]*langStats{}, params: DefaultParams}
+	ix := &Index{bi: bis, kb: k, an: an, langs: map[string]*langStats{}, params: DefaultParams}
 	for _, lang := range kb.Languages {
 		st := &langStats{df: map[string]int{}, tokens: map[string]map[string]bool{}}
 		for _, a := range k.Articles(lang) {
@@ -146,10 +166,26 @@ func wrap(bi bleve.Index, k *kb.KB) (*Index, error) {
 func (ix *Index) KB() *kb.KB { return ix.kb }
 
 // DocCount returns the number of indexed documents (phrasings and passages).
-func (ix *Index) DocCount() (uint64, error) { return ix.bi.DocCount() }
+func (ix *Index) DocCount() (uint64, error) {
+	var n uint64
+	for _, bi := range ix.bi {
+		c, err := bi.DocCount()
+		if err != nil {
+			return 0, err
+		}
+		n += c
+	}
+	return n, nil
+}
 
 // Close releases the index files.
-func (ix *Index) Close() error { return ix.bi.Close() }
+func (ix *Index) Close() error {
+	var errs []error
+	for _, bi := range ix.bi {
+		errs = append(errs, bi.Close())
+	}
+	return errors.Join(errs...)
+}
 
 func (st *langStats) idf(t string) float64 {
 	df := float64(st.df[t])
@@ -157,18 +193,18 @@ func (st *langStats) idf(t string) float64 {
 	return math.Log(1 + (n-df+0.5)/(df+0.5))
 }
 
-func docID(lang, id, kind string, i int) string {
-	return lang + "/" + id + "/" + kind + strconv.Itoa(i)
+func docID(id, kind string, i int) string {
+	return id + "/" + kind + strconv.Itoa(i)
 }
 
-func parseDocID(s string) (lang, id, kind string, i int, ok bool) {
-	parts := strings.Split(s, "/")
-	if len(parts) != 3 || len(parts[2]) < 2 {
-		return "", "", "", 0, false
+func parseDocID(s string) (id, kind string, i int, ok bool) {
+	id, rest, found := strings.Cut(s, "/")
+	if !found || len(rest) < 2 {
+		return "", "", 0, false
 	}
-	n, err := strconv.Atoi(parts[2][1:])
+	n, err := strconv.Atoi(rest[1:])
 	if err != nil {
-		return "", "", "", 0, false
+		return "", "", 0, false
 	}
-	return parts[0], parts[1], parts[2][:1], n, true
+	return id, rest[:1], n, true
 }

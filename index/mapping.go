@@ -22,10 +22,8 @@ const analyzerName = "faqbot"
 
 // Field names of the indexed documents.
 const (
-	fieldKind    = "kind"    // "q" phrasing, "p" passage
-	fieldLang    = "lang"    // zh | en
-	fieldText    = "text"    // the phrasing, or the passage body
-	fieldHeading = "heading" // passage heading
+	fieldKind = "kind" // "q" phrasing, "p" passage
+	fieldText = "text" // the phrasing, or the passage heading and body
 )
 
 // zhStopWords are function words and question words: they are in almost every
@@ -79,9 +77,7 @@ func newMapping() (mapping.IndexMapping, error) {
 
 	doc := bleve.NewDocumentStaticMapping()
 	doc.AddFieldMappingsAt(fieldKind, kw)
-	doc.AddFieldMappingsAt(fieldLang, kw)
 	doc.AddFieldMappingsAt(fieldText, text)
-	doc.AddFieldMappingsAt(fieldHeading, text)
 	im.DefaultMapping = doc
 	im.StoreDynamic = false
 	im.IndexDynamic = false

@@ -14,8 +14,7 @@ import (
 // (see TestRanking and `faqbot eval`).
 type Params struct {
 	PhrasingBoost float64 // title and alternate questions
-	HeadingBoost  float64 // passage heading
-	BodyBoost     float64 // passage text
+	BodyBoost     float64 // passage heading and text
 	SynonymBoost  float64 // tokens added by synonym expansion
 	PassageWeight float64 // share of the best passage score in the article score
 	UnigramWeight float64 // share of a single CJK character in the coverage score
@@ -30,10 +29,9 @@ func (ix *Index) SetParams(p Params) { ix.params = p }
 // DefaultParams are the tuned ranking knobs.
 var DefaultParams = Params{
 	PhrasingBoost:  2.0,
-	HeadingBoost:   1.0,
-	BodyBoost:      0.7,
+	BodyBoost:      1.2,
 	SynonymBoost:   0.6,
-	PassageWeight:  0.5,
+	PassageWeight:  1.0,
 	UnigramWeight:  0.4,
 	CoverageWeight: 0.7,
 }
@@ -72,15 +70,10 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 	p := ix.params
 	var should []query.Query
 	add := func(t string, boost float64) {
-		for _, f := range []struct {
-			field string
-			boost float64
-		}{{fieldText, 1}, {fieldHeading, p.HeadingBoost}} {
-			tq := bleve.NewTermQuery(t)
-			tq.SetField(f.field)
-			tq.SetBoost(boost * f.boost)
-			should = append(should, tq)
-		}
+		tq := bleve.NewTermQuery(t)
+		tq.SetField(fieldText)
+		tq.SetBoost(boost)
+		should = append(should, tq)
 	}
 	have := map[string]bool{}
 	for _, t := range tokens {
@@ -97,11 +90,8 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 			}
 		}
 	}
-	langQ := bleve.NewTermQuery(lang)
-	langQ.SetField(fieldLang)
-	q := bleve.NewConjunctionQuery(langQ, bleve.NewDisjunctionQuery(should...))
-	req := bleve.NewSearchRequestOptions(q, maxHits, 0, false)
-	res, err := ix.bi.SearchInContext(ctx, req)
+	req := bleve.NewSearchRequestOptions(bleve.NewDisjunctionQuery(should...), maxHits, 0, false)
+	res, err := ix.bi[lang].SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -114,7 +104,7 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 	byID := map[string]*agg{}
 	var order []string
 	for _, h := range res.Hits {
-		_, id, kind, i, ok := parseDocID(h.ID)
+		id, kind, i, ok := parseDocID(h.ID)
 		if !ok {
 			continue
 		}

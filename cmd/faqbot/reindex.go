@@ -116,4 +116,3 @@ func remoteReindex(ctx context.Context, cfg *config, s stdio) error {
 	}
 	return nil
 }
-
