@@ -1,0 +1,112 @@
+package kb
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeTree writes a minimal valid content tree (two articles, two
+// languages) to a temporary directory, with edits applied per file.
+func writeTree(t *testing.T, edit func(files map[string]string)) string {
+	t.Helper()
+	article := func(id, lang, title, related, q string) string {
+		return "---\nid: " + id + "\nlang: " + lang + "\ntitle: " + title + "\ntopic: card\nquestions:\n  - " + q +
+			"\ntags: [a]\nregion: 全国\nupdated: 2025-04-19\nsource: 公开资料整理\nrelated: [" + related + "]\n---\nLead.\n\n## Section\nText.\n"
+	}
+	files := map[string]string{
+		"zh/a.md":           article("a", "zh", "甲", "b", "甲问"),
+		"zh/b.md":           article("b", "zh", "乙", "a", "乙问"),
+		"en/a.md":           article("a", "en", "A", "b", "ask a"),
+		"en/b.md":           article("b", "en", "B", "a", "ask b"),
+		"disclaimer.zh.txt": "仅供参考。",
+		"disclaimer.en.txt": "For reference only.",
+		"synonyms.txt":      "# comment\n医保卡 = 社保卡\n",
+		"scope.txt":         "+ 医保\n- 公积金\n",
+	}
+	if edit != nil {
+		edit(files)
+	}
+	dir := t.TempDir()
+	for name, data := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestLoadGood(t *testing.T) {
+	k, err := Load(os.DirFS(writeTree(t, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(k.IDs(), ","); got != "a,b" {
+		t.Errorf("ids = %s", got)
+	}
+	if k.Disclaimer("en") != "For reference only." || len(k.Synonyms()) != 1 || len(k.Scope().In) != 1 || len(k.Scope().Out) != 1 {
+		t.Errorf("disclaimer %q synonyms %v scope %+v", k.Disclaimer("en"), k.Synonyms(), k.Scope())
+	}
+	if k.Hash() == "" {
+		t.Error("no content hash")
+	}
+}
+
+// TestLoadBroken: each kind of broken content is refused with file:line: reason.
+func TestLoadBroken(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(map[string]string)
+		want string
+	}{
+		{"missing twin", func(f map[string]string) { delete(f, "en/b.md") }, "zh/b.md:2: missing language twin en/b.md"},
+		{"id not file name", func(f map[string]string) { f["zh/c.md"] = f["zh/b.md"] }, `zh/c.md:2: id "b" does not match the file name "c"`},
+		{"wrong folder", func(f map[string]string) { f["zh/b.md"] = strings.Replace(f["zh/b.md"], "lang: zh", "lang: en", 1) }, `zh/b.md:3: lang "en" but the file is in zh/`},
+		{"unknown related", func(f map[string]string) { f["en/a.md"] = strings.Replace(f["en/a.md"], "related: [b]", "related: [zz]", 1) }, `en/a.md:12: related id "zz" does not exist`},
+		{"duplicate question", func(f map[string]string) { f["zh/b.md"] = strings.Replace(f["zh/b.md"], "乙问", "甲问", 1) }, `zh/b.md:6: question "甲问" is also in article a`},
+		{"bad yaml", func(f map[string]string) { f["zh/a.md"] = strings.Replace(f["zh/a.md"], "tags: [a]", "tags: [a", 1) }, "zh/a.md:"},
+		{"no disclaimer", func(f map[string]string) { delete(f, "disclaimer.en.txt") }, "disclaimer.en.txt: missing disclaimer for en"},
+		{"bad synonyms", func(f map[string]string) { f["synonyms.txt"] = "医保卡\n" }, "synonyms.txt:1: a synonym group needs at least two terms"},
+		{"synonym twice", func(f map[string]string) { f["synonyms.txt"] = "a = b\nb = c\n" }, `synonyms.txt:2: term "b" is already in the group on line 1`},
+		{"bad scope", func(f map[string]string) { f["scope.txt"] = "医保\n" }, "scope.txt:1: want"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(os.DirFS(writeTree(t, tt.edit)))
+			if err == nil {
+				t.Fatal("accepted broken content")
+			}
+			var es Errors
+			if !errors.As(err, &es) || !errors.Is(err, ErrInvalidContent) {
+				t.Fatalf("error %v is not content Errors", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %q\nwant it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	k, err := Load(os.DirFS(writeTree(t, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := k.WriteSnapshot(dir); err != nil {
+		t.Fatal(err)
+	}
+	k2, err := Load(os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k2.Hash() != k.Hash() {
+		t.Error("snapshot loads as different content")
+	}
+}
