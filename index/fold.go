@@ -6,7 +6,27 @@ import (
 	"unicode/utf8"
 )
 
-var t2s, s2t = pairs(t2sPairs), pairs(s2tPairs)
+var t2s, s2t = pairs(t2sPairs), withOverrides(pairs(s2tPairs))
+
+// s2tOverrides fix frequent characters whose Simplified form maps to several
+// Traditional ones, where Unihan alone picks wrong for this domain's text
+// (了 stays 了, not 瞭; 么 is 麼 in 怎么). A rune mapped to itself is left alone.
+var s2tOverrides = map[rune]rune{
+	'了': '了', '么': '麼', '发': '發', '后': '後', '里': '裡', '只': '只', '台': '台',
+	'复': '復', '几': '幾', '干': '干', '面': '面', '系': '系', '制': '制', '准': '準',
+	'余': '餘', '表': '表', '范': '範', '划': '劃', '征': '徵', '脏': '髒', '借': '借',
+}
+
+func withOverrides(m map[rune]rune) map[rune]rune {
+	for s, t := range s2tOverrides {
+		if s == t {
+			delete(m, s)
+		} else {
+			m[s] = t
+		}
+	}
+	return m
+}
 
 func pairs(s string) map[rune]rune {
 	m := make(map[rune]rune, utf8.RuneCountInString(s)/2)

@@ -1,0 +1,79 @@
+package index
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestFold(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"醫保卡丟了怎麼辦", "医保卡丢了怎么办"},
+		{"異地就醫備案", "异地就医备案"},
+		{"報銷", "报销"},
+		{"家庭共濟", "家庭共济"},
+		{"生育津貼", "生育津贴"},
+		{"ＭＥＤＩＣＡＬ　Ｉｎｓｕｒａｎｃｅ１２３", "medical insurance123"},
+		{"医保\x00卡\u0007", "医保 卡 "},
+		{"bad\xffutf8", "bad utf8"},
+		// 乾 is both 干 (dry) and itself (乾坤): ambiguous, left alone.
+		{"乾", "乾"},
+	}
+	for _, tt := range tests {
+		if got := Fold(tt.in); got != tt.want {
+			t.Errorf("Fold(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTraditionalRoundTrip(t *testing.T) {
+	if got := ToTraditional("医保卡丢了怎么报销"); got != "醫保卡丟了怎麼報銷" {
+		t.Errorf("ToTraditional = %q", got)
+	}
+	if !IsTraditional("醫保卡丟了怎麼辦") || IsTraditional("医保卡丢了怎么办") || IsTraditional("insurance") {
+		t.Error("IsTraditional misjudges")
+	}
+	if n := len(t2s); n < 2000 {
+		t.Errorf("only %d Traditional→Simplified pairs: table not generated from Unihan?", n)
+	}
+}
+
+func TestDetect(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"医保卡丢了怎么办", "zh"},
+		{"醫保卡丟了", "zh"},
+		{"I lost my insurance card", "en"},
+		{"What is 医保码?", "zh"},
+		{"How do I use my 医保码 at the hospital?", "en"},
+		{"😀😀", ""},
+		{"12345", ""},
+		{"", ""},
+		{"ＨＥＬＬＯ", "en"},
+	}
+	for _, tt := range tests {
+		if got := Detect(tt.in); got != tt.want {
+			t.Errorf("Detect(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// FuzzFold: folding never panics, always yields valid UTF-8 without control
+// characters, and is idempotent.
+func FuzzFold(f *testing.F) {
+	for _, s := range []string{"醫保卡", "ＡＢＣ", "\xff\xfe", "a\x00b", "+title:x -body:*", "\"", "😀"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := Fold(s)
+		if !utf8.ValidString(got) {
+			t.Fatalf("Fold(%q) = %q: invalid UTF-8", s, got)
+		}
+		if strings.ContainsFunc(got, func(r rune) bool { return r < 0x20 && r != ' ' }) {
+			t.Fatalf("Fold(%q) = %q keeps control characters", s, got)
+		}
+		if again := Fold(got); again != got {
+			t.Fatalf("Fold not idempotent: %q -> %q -> %q", s, got, again)
+		}
+		_ = Detect(s)
+	})
+}
