@@ -179,17 +179,22 @@ func (e *Engine) fill(a *Answer, k *kb.KB, question string, hits []index.Hit) {
 
 // confident decides whether the best hit answers the question: a question
 // naming an out-of-scope subject the article does not mention is never
-// answered; otherwise the article must cover most of the question, or enough
-// of it when the question names an in-scope term.
+// answered, nor a symptom question that names no insurance term; otherwise
+// the article must cover most of the question, or enough of it when the
+// question names an in-scope term.
 func (e *Engine) confident(k *kb.KB, question string, top index.Hit) bool {
 	scope := k.Scope()
 	if out := index.FindTerm(question, scope.Out); out != "" && !about(k, top.ID, out) {
 		return false
 	}
+	inScope := index.FindTerm(question, scope.In) != ""
+	if isMedical(question) && !inScope {
+		return false // a health question, not an insurance one: see a doctor
+	}
 	if top.Coverage >= e.opts.SureCoverage {
 		return true
 	}
-	return top.Coverage >= e.opts.MinCoverage && index.FindTerm(question, scope.In) != ""
+	return top.Coverage >= e.opts.MinCoverage && inScope
 }
 
 // about reports whether article id is about term: its title, questions or

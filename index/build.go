@@ -30,9 +30,10 @@ type Index struct {
 // langStats holds, per language, how many articles use each token, and each
 // article's token set: the base of the coverage score.
 type langStats struct {
-	n      int
-	df     map[string]int
-	tokens map[string]map[string]bool // article id → tokens
+	n         int
+	df        map[string]int
+	tokens    map[string]map[string]bool   // article id → tokens
+	phrasings map[string][]map[string]bool // article id → tokens of each title/question
 }
 
 type synTerm struct {
@@ -132,8 +133,15 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 	}
 	ix := &Index{bi: bis, kb: k, an: an, langs: map[string]*langStats{}, params: DefaultParams}
 	for _, lang := range kb.Languages {
-		st := &langStats{df: map[string]int{}, tokens: map[string]map[string]bool{}}
+		st := &langStats{df: map[string]int{}, tokens: map[string]map[string]bool{}, phrasings: map[string][]map[string]bool{}}
 		for _, a := range k.Articles(lang) {
+			for _, q := range append([]string{a.Title}, a.Questions...) {
+				set := map[string]bool{}
+				for _, t := range analyze(an, Fold(q)) {
+					set[t] = true
+				}
+				st.phrasings[a.ID] = append(st.phrasings[a.ID], set)
+			}
 			set := map[string]bool{}
 			var text strings.Builder
 			for _, s := range append(append([]string{a.Title}, a.Questions...), a.Tags...) {

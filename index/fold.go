@@ -12,9 +12,14 @@ var t2s, s2t = pairs(t2sPairs), withOverrides(pairs(s2tPairs))
 // Traditional ones, where Unihan alone picks wrong for this domain's text
 // (了 stays 了, not 瞭; 么 is 麼 in 怎么). A rune mapped to itself is left alone.
 var s2tOverrides = map[rune]rune{
-	'了': '了', '么': '麼', '发': '發', '后': '後', '里': '裡', '只': '只', '台': '台',
-	'复': '復', '几': '幾', '干': '干', '面': '面', '系': '系', '制': '制', '准': '準',
-	'余': '餘', '表': '表', '范': '範', '划': '劃', '征': '徵', '脏': '髒', '借': '借',
+	// Kept as they are: the Traditional variant Unihan names is the rarer sense.
+	'了': '了', '同': '同', '家': '家', '合': '合', '向': '向', '出': '出', '台': '台', '面': '面',
+	'只': '只', '才': '才', '累': '累', '致': '致', '回': '回', '注': '注', '症': '症', '困': '困',
+	'制': '制', '干': '干', '借': '借', '表': '表', '征': '征', '系': '系', '松': '松', '谷': '谷',
+	'采': '采', '舍': '舍', '朴': '朴', '姜': '姜', '杰': '杰', '党': '党', '沈': '沈', '蒙': '蒙',
+	// Several Traditional forms; this is the usual one in insurance text.
+	'么': '麼', '发': '發', '后': '後', '里': '裡', '复': '復', '几': '幾', '准': '準', '余': '餘',
+	'范': '範', '划': '劃', '并': '並', '尽': '盡', '当': '當', '历': '歷', '钟': '鐘',
 }
 
 func withOverrides(m map[rune]rune) map[rune]rune {

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -21,6 +22,10 @@ type Params struct {
 	// CoverageWeight is the share of coverage (vs. the BM25 score relative to
 	// the best hit) in the rank of an article.
 	CoverageWeight float64
+	// PhrasingWeight adds the similarity of the question to the article's
+	// closest title or alternate question (IDF-weighted token overlap over
+	// union): a question worded like a curated phrasing wins.
+	PhrasingWeight float64
 }
 
 // SetParams changes the ranking knobs (for tuning; not safe during searches).
@@ -28,12 +33,13 @@ func (ix *Index) SetParams(p Params) { ix.params = p }
 
 // DefaultParams are the tuned ranking knobs.
 var DefaultParams = Params{
-	PhrasingBoost:  2.0,
+	PhrasingBoost:  1.0,
 	BodyBoost:      1.2,
 	SynonymBoost:   0.6,
 	PassageWeight:  1.0,
 	UnigramWeight:  0.4,
-	CoverageWeight: 0.7,
+	CoverageWeight: 0.6,
+	PhrasingWeight: 0.4,
 }
 
 // Hit is one article found for a question.
@@ -62,7 +68,9 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 		return nil, fmt.Errorf("search: unknown language %q", lang)
 	}
 	folded := Fold(question)
-	tokens := analyze(ix.an, folded)
+	tokens := slices.DeleteFunc(analyze(ix.an, folded), func(t string) bool {
+		return len(t) == 1 // a lone Latin letter or digit ("<b>", "class b") says nothing
+	})
 	syns := ix.expand(folded)
 	if len(tokens) == 0 {
 		return nil, nil
@@ -140,7 +148,8 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 	}
 	for i := range hits {
 		if best > 0 {
-			hits[i].Rank = (1-p.CoverageWeight)*hits[i].Raw/best + p.CoverageWeight*hits[i].Coverage
+			hits[i].Rank = (1-p.CoverageWeight)*hits[i].Raw/best + p.CoverageWeight*hits[i].Coverage +
+				p.PhrasingWeight*similarity(st, st.phrasings[hits[i].ID], tokens)
 		}
 	}
 	sort.SliceStable(hits, func(i, j int) bool {
@@ -238,6 +247,31 @@ func (ix *Index) coverage(st *langStats, id string, tokens []string, syns []synM
 		return 0
 	}
 	return got / total
+}
+
+// similarity is the best IDF-weighted overlap-over-union of the question's
+// tokens with one of the phrasings.
+func similarity(st *langStats, phrasings []map[string]bool, tokens []string) float64 {
+	best := 0.0
+	for _, ph := range phrasings {
+		var inter, union float64
+		for _, t := range tokens {
+			w := st.idf(t)
+			union += w
+			if ph[t] {
+				inter += w
+			}
+		}
+		for t := range ph {
+			if !slices.Contains(tokens, t) {
+				union += st.idf(t)
+			}
+		}
+		if union > 0 {
+			best = max(best, inter/union)
+		}
+	}
+	return best
 }
 
 func all(set map[string]bool, tokens []string) bool {

@@ -30,13 +30,21 @@ func TestSweep(t *testing.T) {
 			}
 		}
 	}
-	for _, pb := range []float64{1, 2} {
+	var self []c
+	for _, lang := range kb.Languages {
+		for _, a := range k.Articles(lang) {
+			for _, q := range append([]string{a.Title}, a.Questions...) {
+				self = append(self, c{lang + "\x00" + q, a.ID})
+			}
+		}
+	}
+	for _, pb := range []float64{1, 2, 3} {
 		for _, bb := range []float64{0.7, 1.2} {
 			for _, pw := range []float64{0.6, 1} {
 				for _, cw := range []float64{0.6, 0.7, 0.8, 0.9} {
-					for _, uw := range []float64{0.2, 0.4, 0.7} {
+					for _, uw := range []float64{0, 0.2, 0.4, 0.7} {
 						p := DefaultParams
-						p.PhrasingBoost, p.BodyBoost, p.PassageWeight, p.CoverageWeight, p.UnigramWeight = pb, bb, pw, cw, uw
+						p.PhrasingBoost, p.BodyBoost, p.PassageWeight, p.CoverageWeight, p.PhrasingWeight = pb, bb, pw, cw, uw
 						ix.SetParams(p)
 						n := 0
 						for _, cs := range cases {
@@ -45,7 +53,15 @@ func TestSweep(t *testing.T) {
 								n++
 							}
 						}
-						fmt.Printf("%d\tpb=%v bb=%v pw=%v cw=%v uw=%v\n", n, pb, bb, pw, cw, uw)
+						selfMiss := 0
+					for _, cs := range self {
+						lang, q, _ := strings.Cut(cs.q, "\x00")
+						h, _ := ix.Search(context.Background(), q, lang, 1)
+						if len(h) == 0 || h[0].ID != cs.want {
+							selfMiss++
+						}
+					}
+					fmt.Printf("%d\t%d\tpb=%v bb=%v pw=%v cw=%v sw=%v\n", n, selfMiss, pb, bb, pw, cw, uw)
 					}
 				}
 			}
