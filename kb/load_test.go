@@ -68,7 +68,9 @@ func TestLoadBroken(t *testing.T) {
 		{"missing twin", func(f map[string]string) { delete(f, "en/b.md") }, "zh/b.md:2: missing language twin en/b.md"},
 		{"id not file name", func(f map[string]string) { f["zh/c.md"] = f["zh/b.md"] }, `zh/c.md:2: id "b" does not match the file name "c"`},
 		{"wrong folder", func(f map[string]string) { f["zh/b.md"] = strings.Replace(f["zh/b.md"], "lang: zh", "lang: en", 1) }, `zh/b.md:3: lang "en" but the file is in zh/`},
-		{"unknown related", func(f map[string]string) { f["en/a.md"] = strings.Replace(f["en/a.md"], "related: [b]", "related: [zz]", 1) }, `en/a.md:12: related id "zz" does not exist`},
+		{"unknown related", func(f map[string]string) {
+			f["en/a.md"] = strings.Replace(f["en/a.md"], "related: [b]", "related: [zz]", 1)
+		}, `en/a.md:12: related id "zz" does not exist`},
 		{"duplicate question", func(f map[string]string) { f["zh/b.md"] = strings.Replace(f["zh/b.md"], "乙问", "甲问", 1) }, `zh/b.md:6: question "甲问" is also in article a`},
 		{"bad yaml", func(f map[string]string) { f["zh/a.md"] = strings.Replace(f["zh/a.md"], "tags: [a]", "tags: [a", 1) }, "zh/a.md:"},
 		{"no disclaimer", func(f map[string]string) { delete(f, "disclaimer.en.txt") }, "disclaimer.en.txt: missing disclaimer for en"},
