@@ -35,6 +35,7 @@ type server struct {
 	registry  *prometheus.Registry
 	handler   http.Handler
 	runners   []func(ctx context.Context) error // front ends with their own loops
+	drains    []func()                          // wait for front ends' background work
 }
 
 func runServe(ctx context.Context, cfg *config, args []string, s stdio) error {
@@ -165,6 +166,9 @@ func (srv *server) serve(ctx context.Context, ln net.Listener) error {
 	defer done()
 	if serr := hs.Shutdown(shutdownCtx); serr != nil && err == nil {
 		err = fmt.Errorf("shutdown: %w", serr)
+	}
+	for _, drain := range srv.drains {
+		drain()
 	}
 	srv.log.Info("stopped")
 	return err
