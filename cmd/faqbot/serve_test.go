@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServe starts the real server on loopback: probes, the relay, metrics,
+// the admin reindex, then a graceful shutdown; the logs must hold no secret
+// and no raw user id.
+func TestServe(t *testing.T) {
+	const adminToken = "admin-token-do-not-log"
+	const rawUser = "wx-user-raw-id-12345"
+	cfg := defaultConfig()
+	cfg.Data = t.TempDir()
+	cfg.AdminToken = adminToken
+	cfg.RelaySecret = ""
+	var logs syncBuffer
+	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr bytes.Buffer
+	srv, err := newServer(ctx, cfg, log, stdio{strings.NewReader(""), io.Discard, &stderr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.serve(ctx, ln); srv.close() }()
+	base := "http://" + ln.Addr().String()
+
+	for _, p := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(base + p)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %v %v", p, resp, err)
+		}
+		resp.Body.Close()
+	}
+	body := `{"question":"医保卡丢了怎么办","user":"` + rawUser + `"}`
+	resp, err := http.Post(base+"/api/ask", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a struct {
+		Answered   bool
+		ID         string
+		Disclaimer string
+	}
+	json.NewDecoder(resp.Body).Decode(&a)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !a.Answered || a.ID != "lost-card" || a.Disclaimer == "" {
+		t.Errorf("/api/ask: %d %+v", resp.StatusCode, a)
+	}
+
+	req, _ := http.NewRequest(http.MethodPost, base+"/admin/reindex", nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("admin reindex: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	req, _ = http.NewRequest(http.MethodPost, base+"/admin/reindex", nil)
+	req.Header.Set("Authorization", "Bearer wrong")
+	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("admin with a wrong token: %v %v", resp.StatusCode, err)
+	}
+
+	resp, err = http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, m := range []string{`faqbot_questions_total{channel="api",lang="zh",outcome="answered"} 1`, `faqbot_reindex_total{result="ok"} 1`, "faqbot_index_documents"} {
+		if !bytes.Contains(metrics, []byte(m)) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
+
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve returned %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop within 15 s")
+	}
+	t.Logf("shutdown took %s", time.Since(start))
+
+	all := logs.String() + stderr.String()
+	for _, secret := range []string{adminToken, rawUser} {
+		if strings.Contains(all, secret) {
+			t.Errorf("logs contain %q", secret)
+		}
+	}
+	if !strings.Contains(all, `"msg":"question"`) || !strings.Contains(all, `"channel":"api"`) {
+		t.Errorf("no structured question log line:\n%s", all)
+	}
+
+	// The question is in the curator's report, without its user.
+	out, _, err := runCmd(t, "", "stats", "-data", cfg.Data, "-json")
+	if err != nil || !strings.Contains(out, `"lost-card"`) || strings.Contains(out, rawUser) {
+		t.Errorf("stats: %v\n%s", err, out)
+	}
+}
