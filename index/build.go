@@ -32,8 +32,16 @@ type Index struct {
 type langStats struct {
 	n         int
 	df        map[string]int
-	tokens    map[string]map[string]bool   // article id → tokens
-	phrasings map[string][]map[string]bool // article id → tokens of each title/question
+	weight    map[string]float64         // token → IDF, for tokens the articles use
+	unknown   float64                    // IDF of a token no article uses
+	tokens    map[string]map[string]bool // article id → tokens
+	phrasings map[string][]phrasing      // article id → each title/question
+}
+
+// phrasing is one title or alternate question as a weighted token set.
+type phrasing struct {
+	tokens map[string]bool
+	weight float64 // sum of the tokens' IDF
 }
 
 type synTerm struct {
@@ -133,15 +141,8 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 	}
 	ix := &Index{bi: bis, kb: k, an: an, langs: map[string]*langStats{}, params: DefaultParams}
 	for _, lang := range kb.Languages {
-		st := &langStats{df: map[string]int{}, tokens: map[string]map[string]bool{}, phrasings: map[string][]map[string]bool{}}
+		st := &langStats{df: map[string]int{}, tokens: map[string]map[string]bool{}, phrasings: map[string][]phrasing{}}
 		for _, a := range k.Articles(lang) {
-			for _, q := range append([]string{a.Title}, a.Questions...) {
-				set := map[string]bool{}
-				for _, t := range analyze(an, Fold(q)) {
-					set[t] = true
-				}
-				st.phrasings[a.ID] = append(st.phrasings[a.ID], set)
-			}
 			set := map[string]bool{}
 			var text strings.Builder
 			for _, s := range append(append([]string{a.Title}, a.Questions...), a.Tags...) {
@@ -156,6 +157,21 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 			}
 			st.tokens[a.ID] = set
 			st.n++
+		}
+		st.weight = make(map[string]float64, len(st.df))
+		for t, df := range st.df {
+			st.weight[t] = idf(st.n, df)
+		}
+		st.unknown = idf(st.n, 0)
+		for _, a := range k.Articles(lang) {
+			for _, q := range append([]string{a.Title}, a.Questions...) {
+				ph := phrasing{tokens: map[string]bool{}}
+				for _, t := range analyze(an, Fold(q)) {
+					ph.tokens[t] = true
+					ph.weight += st.idf(t)
+				}
+				st.phrasings[a.ID] = append(st.phrasings[a.ID], ph)
+			}
 		}
 		ix.langs[lang] = st
 	}
@@ -195,10 +211,16 @@ func (ix *Index) Close() error {
 	return errors.Join(errs...)
 }
 
+// idf is a token's inverse document frequency over the language's articles.
 func (st *langStats) idf(t string) float64 {
-	df := float64(st.df[t])
-	n := float64(st.n)
-	return math.Log(1 + (n-df+0.5)/(df+0.5))
+	if w, ok := st.weight[t]; ok {
+		return w
+	}
+	return st.unknown
+}
+
+func idf(n, df int) float64 {
+	return math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
 }
 
 func docID(id, kind string, i int) string {

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -84,19 +85,22 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 		should = append(should, tq)
 	}
 	have := map[string]bool{}
-	for _, t := range tokens {
+	for _, t := range queryTerms(st, tokens) {
 		have[t] = true
 		add(t, 1)
 	}
 	for _, m := range syns {
 		for _, alt := range ix.syn[m.group] {
 			for _, t := range alt.tokens {
-				if !have[t] {
+				if !have[t] && st.df[t] > 0 {
 					have[t] = true
 					add(t, p.SynonymBoost)
 				}
 			}
 		}
+	}
+	if len(should) == 0 {
+		return nil, nil // nothing in the question occurs in the knowledge base
 	}
 	req := bleve.NewSearchRequestOptions(bleve.NewDisjunctionQuery(should...), maxHits, 0, false)
 	res, err := ix.bi[lang].SearchInContext(ctx, req)
@@ -162,6 +166,27 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 		hits = hits[:n]
 	}
 	return hits, nil
+}
+
+// maxQueryTerms bounds the work of one search: a long story keeps its most
+// telling (highest IDF) terms.
+const maxQueryTerms = 40
+
+// queryTerms are the tokens worth searching for: those some article
+// contains (a long story full of words the knowledge base never uses costs
+// no posting-list walks for them), at most maxQueryTerms of them.
+func queryTerms(st *langStats, tokens []string) []string {
+	out := make([]string, 0, len(tokens))
+	for _, t := range tokens {
+		if st.df[t] > 0 {
+			out = append(out, t)
+		}
+	}
+	if len(out) > maxQueryTerms {
+		slices.SortStableFunc(out, func(a, b string) int { return cmp.Compare(st.idf(b), st.idf(a)) })
+		out = out[:maxQueryTerms]
+	}
+	return out
 }
 
 // synMatch is a synonym term found in a question.
@@ -251,23 +276,20 @@ func (ix *Index) coverage(st *langStats, id string, tokens []string, syns []synM
 
 // similarity is the best IDF-weighted overlap-over-union of the question's
 // tokens with one of the phrasings.
-func similarity(st *langStats, phrasings []map[string]bool, tokens []string) float64 {
+func similarity(st *langStats, phrasings []phrasing, tokens []string) float64 {
+	var qw float64
+	for _, t := range tokens {
+		qw += st.idf(t)
+	}
 	best := 0.0
 	for _, ph := range phrasings {
-		var inter, union float64
+		var inter float64
 		for _, t := range tokens {
-			w := st.idf(t)
-			union += w
-			if ph[t] {
-				inter += w
+			if ph.tokens[t] {
+				inter += st.idf(t)
 			}
 		}
-		for t := range ph {
-			if !slices.Contains(tokens, t) {
-				union += st.idf(t)
-			}
-		}
-		if union > 0 {
+		if union := qw + ph.weight - inter; union > 0 {
 			best = max(best, inter/union)
 		}
 	}

@@ -1,0 +1,125 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"faqbot/content"
+	"faqbot/index"
+	"faqbot/kb"
+)
+
+// benchQuestions are the project's regression questions: colloquial, long,
+// Traditional, English and off-topic, as people ask.
+func benchQuestions(b *testing.B) []string {
+	f, err := content.FS.Open("regression.tsv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cases, err := ParseEval(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	qs := make([]string, len(cases))
+	for i, c := range cases {
+		qs[i] = c.Question
+	}
+	return qs
+}
+
+// benchAsk asks the questions round-robin and reports latency percentiles.
+func benchAsk(b *testing.B, e *Engine, qs []string) {
+	lat := make([]time.Duration, 0, b.N)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if _, err := e.Ask(ctx, Question{Text: qs[i%len(qs)]}); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+}
+
+// BenchmarkAsk: the real content, in-memory index.
+func BenchmarkAsk(b *testing.B) {
+	benchAsk(b, newTestEngine(b, Deps{}), benchQuestions(b))
+}
+
+// BenchmarkAskDisk: the real content, on-disk index as `serve` uses it.
+func BenchmarkAskDisk(b *testing.B) {
+	k, err := kb.Load(content.FS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ix, err := index.BuildOnDisk(context.Background(), k, b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ix.Close()
+	benchAsk(b, NewEngine(index.NewLive(ix), DefaultOptions, Deps{}), benchQuestions(b))
+}
+
+// BenchmarkSynthetic5000 builds a 5,000-article corpus (both languages) made
+// by recombining the real articles' passages and questions, reports the
+// build time, then asks the regression questions against it.
+func BenchmarkSynthetic5000(b *testing.B) {
+	fsys := syntheticContent(b, 5000)
+	k, err := kb.Load(fsys)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	ix, err := index.Build(context.Background(), k, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	build := time.Since(start)
+	docs, _ := ix.DocCount()
+	b.Logf("synthetic corpus: %d articles × 2 languages, %d documents, built in %s", len(k.IDs()), docs, build)
+	b.ReportMetric(build.Seconds(), "build-s")
+	benchAsk(b, NewEngine(ix, DefaultOptions, Deps{}), benchQuestions(b))
+}
+
+func syntheticContent(b *testing.B, n int) fs.FS {
+	real, err := kb.Load(content.FS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	m := fstest.MapFS{}
+	for _, f := range []string{"disclaimer.zh.txt", "disclaimer.en.txt", "synonyms.txt", "scope.txt"} {
+		data, _ := fs.ReadFile(content.FS, f)
+		m[f] = &fstest.MapFile{Data: data}
+	}
+	for _, lang := range kb.Languages {
+		src := real.Articles(lang)
+		for i := range n {
+			a, o := src[r.IntN(len(src))], src[r.IntN(len(src))]
+			id := fmt.Sprintf("syn-%05d", i)
+			var body strings.Builder
+			body.WriteString(a.Lead + "\n")
+			for _, s := range append(slices.Clone(a.Sections[:1]), o.Sections...) {
+				body.WriteString("\n## " + s.Heading + "\n" + s.Body + "\n")
+			}
+			qs := fmt.Sprintf("  - %s %d\n  - %s %d\n", a.Questions[0], i, o.Questions[len(o.Questions)-1], i)
+			related := fmt.Sprintf("syn-%05d", (i+1)%n)
+			doc := fmt.Sprintf("---\nid: %s\nlang: %s\ntitle: %q\ntopic: %s\nquestions:\n%stags: [x]\nregion: %q\nupdated: %s\nsource: synthetic\nrelated: [%s]\n---\n%s",
+				id, lang, fmt.Sprintf("%s %d", a.Title, i), a.Topic, qs, a.Region, a.Updated, related, body.String())
+			m[lang+"/"+id+".md"] = &fstest.MapFile{Data: []byte(doc)}
+		}
+	}
+	return m
+}
