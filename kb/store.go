@@ -42,9 +42,21 @@ var (
 type Store struct {
 	db   *bolt.DB
 	salt []byte
-	seq  uint32
-	mu   sync.Mutex
+
+	mu      sync.Mutex // guards pending and closed
+	pending []LogEntry
+	closed  bool
+	flushMu sync.Mutex // one log batch at a time; guards seq
+	seq     uint32
+	wake    chan struct{}
+	done    chan struct{}
+	// onLogError reports a failed background log write (set by SetLogErrorHandler).
+	onLogError func(error)
 }
+
+// SetLogErrorHandler sets where failed background query-log writes are
+// reported (a logger); call it before the first RecordQuestion.
+func (s *Store) SetLogErrorHandler(fn func(error)) { s.onLogError = fn }
 
 // OpenStore opens (creating if needed) the state store in dir. A second
 // process gets ErrStoreLocked within two seconds instead of waiting forever.
@@ -64,7 +76,7 @@ func OpenStore(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state store %s: %w", path, err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -87,13 +99,24 @@ func OpenStore(dir string) (*Store, error) {
 		return nil, fmt.Errorf("init state store: %w", err)
 	}
 	_ = os.WriteFile(path+".pid", []byte(strconv.Itoa(os.Getpid())), 0o600)
+	go s.logWriter()
 	return s, nil
 }
 
-// Close closes the store.
+// Close writes the pending query log and closes the store.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	close(s.wake)
+	<-s.done
+	ferr := s.FlushLog()
 	_ = os.Remove(s.db.Path() + ".pid")
-	return s.db.Close()
+	return errors.Join(ferr, s.db.Close())
 }
 
 // HashUser returns the stored form of a platform user id: a salted SHA-256,
@@ -233,26 +256,79 @@ type LogEntry struct {
 	Latency  time.Duration `json:"lat"`
 }
 
-// RecordQuestion appends to the query log.
+// RecordQuestion appends to the query log. Entries are written in batches
+// by a background writer (one fsync per batch instead of per question);
+// Close and FlushLog write what is pending.
 func (s *Store) RecordQuestion(e LogEntry) error {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
-	data, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
 	s.mu.Lock()
-	s.seq++
-	seq := s.seq
-	s.mu.Unlock()
-	key := binary.BigEndian.AppendUint64(nil, uint64(e.Time.UnixNano()))
-	key = binary.BigEndian.AppendUint32(key, seq)
-	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketLog).Put(key, data) })
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrStoreClosed
+	}
+	s.pending = append(s.pending, e)
+	if len(s.pending) == 1 {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	return nil
 }
 
-// Log calls fn for every log entry since t, oldest first.
+// ErrStoreClosed is returned for writes after Close.
+var ErrStoreClosed = errors.New("state store closed")
+
+// logBatchDelay is how long the writer waits to gather a batch.
+const logBatchDelay = 50 * time.Millisecond
+
+func (s *Store) logWriter() {
+	defer close(s.done)
+	for range s.wake {
+		time.Sleep(logBatchDelay)
+		if err := s.FlushLog(); err != nil && s.onLogError != nil {
+			s.onLogError(err)
+		}
+	}
+}
+
+// FlushLog writes the pending query log entries now.
+func (s *Store) FlushLog() error {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	s.mu.Lock()
+	batch := s.pending
+	s.pending = nil
+	s.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketLog)
+		for _, e := range batch {
+			data, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			s.seq++
+			key := binary.BigEndian.AppendUint64(nil, uint64(e.Time.UnixNano()))
+			key = binary.BigEndian.AppendUint32(key, s.seq)
+			if err := b.Put(key, data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Log calls fn for every log entry since t, oldest first, including those
+// still waiting to be written.
 func (s *Store) Log(since time.Time, fn func(LogEntry) error) error {
+	if err := s.FlushLog(); err != nil {
+		return err
+	}
 	return s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketLog).Cursor()
 		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, uint64(max(since.UnixNano(), 0)))); k != nil; k, v = c.Next() {
@@ -288,6 +364,9 @@ func (s *Store) Votes(since time.Time, fn func(Vote) error) error {
 // Sweep deletes expired short-lived values and log entries and votes older
 // than retention. It returns how many entries it removed.
 func (s *Store) Sweep(now time.Time, retention time.Duration) (int, error) {
+	if err := s.FlushLog(); err != nil {
+		return 0, err
+	}
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketTemp).Cursor()

@@ -180,3 +180,31 @@ func TestStoreReopenKeepsSalt(t *testing.T) {
 		t.Error("salt changed across restarts: stored user hashes would be orphaned")
 	}
 }
+
+// TestQueryLogSurvivesClose: entries still waiting for the background writer
+// are written by Close.
+func TestQueryLogSurvivesClose(t *testing.T) {
+	dir := t.TempDir()
+	s := openTestStore(t, dir)
+	for i := range 100 {
+		if err := s.RecordQuestion(LogEntry{Channel: "api", Lang: "zh", Question: "q" + string(rune('0'+i%10))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordQuestion(LogEntry{Question: "late"}); !errors.Is(err, ErrStoreClosed) {
+		t.Errorf("write after close: %v", err)
+	}
+	s = openTestStore(t, dir)
+	defer s.Close()
+	n := 0
+	s.Log(time.Time{}, func(LogEntry) error { n++; return nil })
+	if n != 100 {
+		t.Errorf("%d of 100 entries after reopening", n)
+	}
+	if err := s.Check(); err != nil {
+		t.Error(err)
+	}
+}

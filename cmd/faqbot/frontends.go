@@ -62,7 +62,11 @@ func (srv *server) frontEnds(ctx context.Context, mux *http.ServeMux, s stdio) e
 		srv.runners = append(srv.runners, tg.Run)
 		if cfg.TelegramWebhookURL != "" {
 			mux.Handle("POST /telegram", tg)
-			status("telegram", true, "webhook mode, POST /telegram, @"+tg.Username())
+			why := "webhook mode, POST /telegram, @" + tg.Username()
+			if cfg.TelegramWebhookSecret == "" {
+				why += " (TELEGRAM_WEBHOOK_SECRET not set: a random secret for this process only; set it when running several replicas)"
+			}
+			status("telegram", true, why)
 		} else {
 			status("telegram", true, "long polling, @"+tg.Username())
 		}

@@ -69,6 +69,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 		return nil, err
 	}
 	srv.store = store
+	store.SetLogErrorHandler(func(err error) { log.Error("query log write failed", "err", err) })
 	start := time.Now()
 	ix, built, err := index.OpenOrBuild(ctx, k, cfg.Data)
 	if err != nil {
