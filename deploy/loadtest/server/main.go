@@ -1,0 +1,96 @@
+// Command server serves faqbot's HTTP front ends (GET, POST /wechat,
+// /api/, GET /) with the real engine on the embedded content, plus a
+// trivial handler on /trivial as the baseline: the target of the load
+// script and of the browser test until `faqbot serve` wires them.
+//
+//	go run ./deploy/loadtest/server -addr 127.0.0.1:8089
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"faqbot/bot"
+	"faqbot/content"
+	"faqbot/index"
+	"faqbot/kb"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8089", "listen address")
+	data := flag.String("data", "", "state directory (default: a temporary one)")
+	token := flag.String("wechat-token", "loadtest-token", "WeChat token")
+	aesKey := flag.String("wechat-aes-key", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "WeChat EncodingAESKey")
+	appID := flag.String("wechat-appid", "wxloadtest0000000", "WeChat AppID")
+	secret := flag.String("relay-secret", "", "FAQBOT_RELAY_SECRET for /api/ask")
+	flag.Parse()
+	if err := run(*addr, *data, *token, *aesKey, *appID, *secret); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+func run(addr, data, token, aesKey, appID, secret string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if data == "" {
+		dir, err := os.MkdirTemp("", "faqbot-loadtest-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		data = dir
+	}
+	st, err := kb.OpenStore(data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	k, err := kb.Load(content.FS)
+	if err != nil {
+		return err
+	}
+	ix, err := index.Build(ctx, k, "")
+	if err != nil {
+		return err
+	}
+	eng := bot.NewEngine(ix, bot.DefaultOptions, bot.Deps{Journal: st, HashUser: st.HashUser, Log: log})
+	wc, err := bot.NewWeChat(bot.WeChatConfig{Token: token, AESKey: aesKey, AppID: appID, MaxAge: 5 * time.Minute, Log: log}, eng, st)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/wechat", wc)
+	mux.Handle("/api/", bot.NewRelay(eng, st, secret, log))
+	mux.Handle("/", bot.WebPage()) // not "GET /": it would conflict with "/api/"
+	mux.HandleFunc("/trivial", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write([]byte("ok\n"))
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	fmt.Printf("listening on http://%s\n", ln.Addr())
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	}()
+	if err := srv.Serve(ln); err != http.ErrServerClosed {
+		return err
+	}
+	wc.Wait()
+	return nil
+}

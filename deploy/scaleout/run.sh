@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# Scale-out test: three `faqbot serve` replicas behind Debian's nginx on
+# loopback, a load generator asking questions through nginx (POST /api/ask,
+# its own rotating zh/en questions), and one replica
+# killed with SIGKILL in the middle of the run. Passes when no request failed
+# (nginx retries the next replica) and p99 stays under P99_MAX_MS.
+#
+#   sudo deploy/scaleout/run.sh            # from anywhere in the checkout
+#
+# Knobs (environment): DURATION (20, seconds), CONCURRENCY (4), KILL_AFTER
+# (DURATION/2, seconds into the run), P99_MAX_MS (50), KEEP=1 keeps the work
+# directory and logs.
+# Installs nginx with apt-get when it is missing (needs root). Uses only
+# 127.0.0.1:18080-18083, its own nginx config and prefix in a temp directory,
+# and stops everything it started on exit.
+set -euo pipefail
+
+DURATION=${DURATION:-20}
+CONCURRENCY=${CONCURRENCY:-4}
+P99_MAX_MS=${P99_MAX_MS:-50}
+LB_PORT=18080
+PORTS=(18081 18082 18083)
+VICTIM=1 # index in PORTS of the replica that is killed
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WORK=$(mktemp -d /tmp/faqbot-scaleout.XXXXXX)
+chmod 755 "$WORK" # nginx workers run unprivileged and read their temp dirs under it
+PIDS=()
+
+say() { printf 'scaleout: %s\n' "$*" >&2; }
+# field NAME TEXT prints the value of NAME=value in the load generator's line.
+field() { tr ' ' '\n' <<<"$2" | sed -n "s|^$1=||p" | head -n 1; }
+# ms DURATION turns a Go duration (850µs, 12.5ms, 1.2s) into milliseconds.
+ms() {
+	awk -v d="$1" 'BEGIN {
+		if (d ~ /(µs|us)$/) { sub(/(µs|us)$/, "", d); print d / 1000 }
+		else if (d ~ /ns$/) { sub(/ns$/, "", d); print d / 1e6 }
+		else if (d ~ /ms$/) { sub(/ms$/, "", d); print d + 0 }
+		else if (d ~ /^[0-9.]+s$/) { sub(/s$/, "", d); print d * 1000 }
+		else if (d ~ /^[0-9]+m[0-9.]+s$/) { split(d, a, "m"); sub(/s$/, "", a[2]); print (a[1] * 60 + a[2]) * 1000 }
+	}'
+}
+die() {
+	say "FAIL: $*"
+	exit 1
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	if [[ ${KEEP:-} == 1 || $rc -ne 0 ]]; then
+		say "logs kept in $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- what the test needs ---------------------------------------------------
+if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
+	[[ $(id -u) == 0 ]] || die "nginx is missing and installing it needs root"
+	say "installing nginx"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+command -v curl >/dev/null || die "curl is missing"
+
+for port in "$LB_PORT" "${PORTS[@]}"; do
+	if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
+		die "127.0.0.1:$port is already in use"
+	fi
+done
+
+say "building faqbot and the load generator"
+(cd "$ROOT" && go build -o "$WORK/faqbot" ./cmd/faqbot && go build -o "$WORK/loadtest" ./deploy/loadtest)
+
+# --- three replicas, each with its own state directory --------------------
+for i in "${!PORTS[@]}"; do
+	port=${PORTS[$i]}
+	mkdir -p "$WORK/data$i"
+	# No secrets: every replica answers POST /api/ask unsigned, nothing else on.
+	env -u FAQBOT_ADMIN_TOKEN -u FAQBOT_RELAY_SECRET -u TELEGRAM_TOKEN -u WECHAT_TOKEN \
+		"$WORK/faqbot" serve -addr "127.0.0.1:$port" -data "$WORK/data$i" -log-level warn \
+		>"$WORK/replica$i.log" 2>&1 &
+	PIDS+=($!)
+	REPLICA_PID[i]=$!
+done
+
+# --- nginx: its own prefix, config and logs --------------------------------
+mkdir -p "$WORK/nginx/logs"
+upstreams=""
+for port in "${PORTS[@]}"; do
+	upstreams+="        server 127.0.0.1:$port max_fails=1 fail_timeout=10s;"$'\n'
+done
+cat >"$WORK/nginx/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    client_body_temp_path $WORK/nginx/client_body;
+    proxy_temp_path       $WORK/nginx/proxy;
+    fastcgi_temp_path     $WORK/nginx/fastcgi;
+    uwsgi_temp_path       $WORK/nginx/uwsgi;
+    scgi_temp_path        $WORK/nginx/scgi;
+    log_format upstream '\$status \$request_time "\$upstream_addr" "\$upstream_status"';
+    access_log $WORK/nginx/logs/access.log upstream buffer=64k;
+
+    upstream faqbot {
+$upstreams        keepalive 32;
+    }
+    server {
+        listen 127.0.0.1:$LB_PORT;
+        location / {
+            proxy_pass http://faqbot;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            # A dead replica refuses connections (error) or resets the ones
+            # in flight: try the next one, at most 3 replicas per request.
+            # POST is not retried after it was sent unless non_idempotent is
+            # given: /api/ask only reads the index (and appends to the query
+            # log of the replica that answered), so a retry is safe.
+            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+            proxy_next_upstream_tries 3;
+            proxy_connect_timeout 1s;
+            proxy_read_timeout 10s;
+        }
+    }
+}
+EOF
+"$NGINX" -t -q -p "$WORK/nginx" -e "$WORK/nginx/logs/error.log" -c "$WORK/nginx/nginx.conf" ||
+	die "nginx rejects its configuration"
+"$NGINX" -p "$WORK/nginx" -e "$WORK/nginx/logs/error.log" -c "$WORK/nginx/nginx.conf" &
+PIDS+=($!)
+
+# --- wait until every replica and nginx are ready --------------------------
+wait_ready() {
+	local url=$1 deadline=$((SECONDS + 60))
+	until curl -fs -o /dev/null --max-time 2 "$url"; do
+		((SECONDS < deadline)) || die "$url not ready after 60 s"
+		sleep 0.2
+	done
+}
+for port in "${PORTS[@]}"; do
+	wait_ready "http://127.0.0.1:$port/readyz"
+done
+wait_ready "http://127.0.0.1:$LB_PORT/readyz"
+say "3 replicas ready on ${PORTS[*]}, nginx on $LB_PORT"
+
+# /api/ask must answer (it is the route under test), on every replica.
+for port in "${PORTS[@]}"; do
+	code=$(curl -s -o "$WORK/probe.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+		-d '{"question":"医保卡丢了怎么办"}' "http://127.0.0.1:$port/api/ask")
+	[[ $code == 200 ]] || die "POST /api/ask on 127.0.0.1:$port answered HTTP $code: $(head -c 300 "$WORK/probe.json")"
+	grep -q '"answered":true' "$WORK/probe.json" || die "POST /api/ask on 127.0.0.1:$port did not answer: $(head -c 300 "$WORK/probe.json")"
+done
+say "POST /api/ask answers on every replica"
+
+# Warm every replica (first searches, connection pools) outside the measured run.
+for _ in $(seq 1 30); do
+	curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"question":"异地就医怎么备案"}' \
+		"http://127.0.0.1:$LB_PORT/api/ask"
+done
+
+# --- the run ---------------------------------------------------------------
+# The load generator sends a fixed number of requests (-n), not for a fixed
+# time: size the run from a short calibration through nginx so it lasts
+# about DURATION seconds, and kill the victim half-way.
+calib=$("$WORK/loadtest" -url "http://127.0.0.1:$LB_PORT" -mode ask -n 2000 -c "$CONCURRENCY") ||
+	die "calibration run failed: $calib"
+calib_rps=$(field "req/s" "$calib")
+N=$(awk -v r="$calib_rps" -v d="$DURATION" 'BEGIN { n = int(r * d); print (n < 1000 ? 1000 : n) }')
+KILL_AFTER=${KILL_AFTER:-$((DURATION / 2))}
+say "calibration: $calib_rps req/s; run: $N requests by $CONCURRENCY clients (~${DURATION}s), SIGKILL to 127.0.0.1:${PORTS[$VICTIM]} after ${KILL_AFTER}s"
+kill -USR1 "$(cat "$WORK/nginx/nginx.pid")" # flush the access log buffer
+sleep 0.5
+log_base=$(wc -l <"$WORK/nginx/logs/access.log") # lines before the run
+"$WORK/loadtest" -url "http://127.0.0.1:$LB_PORT" -mode ask -n "$N" -c "$CONCURRENCY" >"$WORK/load.out" 2>&1 &
+LOAD_PID=$!
+PIDS+=("$LOAD_PID")
+sleep "$KILL_AFTER"
+kill -0 "$LOAD_PID" 2>/dev/null || die "the run ended before the kill: raise DURATION"
+kill -9 "${REPLICA_PID[$VICTIM]}"
+wait "${REPLICA_PID[$VICTIM]}" 2>/dev/null || true # reap it quietly
+say "killed replica 127.0.0.1:${PORTS[$VICTIM]} (pid ${REPLICA_PID[$VICTIM]}) with SIGKILL"
+load_rc=0
+wait "$LOAD_PID" || load_rc=$?
+
+kill -USR1 "$(cat "$WORK/nginx/nginx.pid")" # flush the access log buffer
+sleep 0.5
+
+# --- figures ---------------------------------------------------------------
+out=$(cat "$WORK/load.out")
+printf '%s\n' "$out"
+total=$(field n "$out")
+failed=$(field errors "$out")
+rps=$(field "req/s" "$out")
+p50=$(field p50 "$out")
+p99=$(field p99 "$out")
+p99_ms=$(ms "$p99")
+[[ -n $total && -n $failed && -n $p99_ms ]] || die "cannot read the load generator's output: $out"
+
+tail -n "+$((log_base + 1))" "$WORK/nginx/logs/access.log" >"$WORK/run.log"
+ngx_total=$(wc -l <"$WORK/run.log")
+ngx_bad=$(awk '$1 !~ /^2/' "$WORK/run.log" | wc -l)
+ngx_retried=$(grep -c ', ' "$WORK/run.log" || true)
+alive=0
+for i in "${!PORTS[@]}"; do
+	[[ $i == "$VICTIM" ]] && continue
+	curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:${PORTS[$i]}/readyz" && alive=$((alive + 1))
+done
+
+cat <<EOF
+
+scale-out result ($(nproc) cores, $CONCURRENCY clients, ~${DURATION}s, 1 of 3 replicas killed after ${KILL_AFTER}s)
+  total requests     $total
+  failed requests    $failed   (non-2xx or transport errors seen by the load generator)
+  req/s              $rps   (run took $(awk -v n="$total" -v r="$rps" 'BEGIN { printf "%.1f", n / r }') s)
+  p50                $p50
+  p99                $p99   (limit ${P99_MAX_MS} ms)
+  nginx              $ngx_total requests logged, $ngx_bad non-2xx, $ngx_retried retried on another replica
+  replicas alive     $alive of 2 survivors ready
+EOF
+
+ok=1
+[[ $load_rc == 0 ]] || { say "the load generator exited $load_rc"; ok=0; }
+[[ $failed == 0 ]] || { say "$failed requests failed"; ok=0; }
+[[ $ngx_bad == 0 ]] || { say "nginx answered $ngx_bad requests with a non-2xx status"; ok=0; }
+[[ $alive == 2 ]] || { say "a surviving replica is not ready"; ok=0; }
+awk -v p="$p99_ms" -v max="$P99_MAX_MS" 'BEGIN { exit !(p < max) }' || { say "p99 ${p99_ms} ms >= ${P99_MAX_MS} ms"; ok=0; }
+[[ $ok == 1 ]] || die "scale-out test failed"
+say "PASS"

@@ -1,0 +1,105 @@
+// Drives faqbot's web chat page in headless Chromium: node webtest.mjs URL OUTDIR
+import { chromium } from "playwright-core";
+import { strict as assert } from "node:assert";
+import path from "node:path";
+
+const [base, outDir] = process.argv.slice(2);
+if (!base || !outDir) {
+  console.error("usage: node webtest.mjs URL OUTDIR");
+  process.exit(2);
+}
+
+// Questions to try until the engine offers a runner-up for one; the page
+// must let the user click it.
+const candidates = [
+  "跨省家庭共济怎么办理", "异地就医", "医保卡丢了怎么办", "新农合和居民医保有什么区别", "生孩子医保能报销多少",
+  "灵活就业怎么交医保", "起付线是什么", "上海医保卡余额为零还能用吗", "住院怎么报销", "医保个人账户的钱能取出来吗",
+  "学生保险和医保", "医保断缴了怎么办", "盐城医保在昆山能用吗", "职工医保和居民医保的区别", "家庭共济",
+];
+
+async function pickQuestion() {
+  for (const q of candidates) {
+    const r = await fetch(new URL("/api/ask", base), {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Sec-Fetch-Site": "same-origin" },
+      body: JSON.stringify({ question: q }),
+    });
+    assert.equal(r.status, 200, `POST /api/ask ${q}: ${r.status}`);
+    const a = await r.json();
+    if (a.answered && a.alternatives.length > 0) return a;
+  }
+  throw new Error("no candidate question has a runner-up: cannot test clicking one");
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-dev-shm-usage"],
+});
+const problems = [];
+try {
+  const expected = await pickQuestion();
+  const page = await browser.newPage({ locale: "zh-CN", viewport: { width: 900, height: 1000 } });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+
+  await page.goto(base, { waitUntil: "load" });
+  assert.equal(await page.locator("html").getAttribute("lang"), "zh-CN");
+
+  // Ask by typing, as a person would.
+  const box = page.getByLabel("请输入您的医保问题");
+  await box.fill(expected.question);
+  await page.getByRole("button", { name: "提问" }).click();
+  const first = page.locator("article.answer").nth(0);
+  await first.waitFor({ timeout: 10000 });
+  assert.equal(await first.locator("h2").textContent(), expected.title, "answer title");
+  assert.match(await first.locator(".snippet").textContent(), /\S/, "passage shown");
+  assert.match(await first.locator(".meta").first().textContent(), /适用地区: .+ · 更新: \d{4}-\d\d-\d\d/, "region and date");
+  assert.equal(await first.getByRole("note").textContent(), expected.disclaimer, "disclaimer");
+  console.log(`answered: ${expected.title}`);
+
+  // Vote: the button says it is pressed and thanks the user.
+  await first.getByRole("button", { name: "有帮助" }).click();
+  await first.getByText("谢谢您的反馈！").waitFor();
+  assert.equal(await first.getByRole("button", { name: "有帮助" }).getAttribute("aria-pressed"), "true");
+
+  // Click the runner-up: a second answer with its title appears.
+  const alt = expected.alternatives[0];
+  await first.getByRole("button", { name: alt.title }).click();
+  const second = page.locator("article.answer").nth(1);
+  await second.waitFor({ timeout: 10000 });
+  assert.equal(await second.locator("h2").textContent(), alt.title, "runner-up answer title");
+  assert.equal(await second.getAttribute("data-id"), alt.id);
+  console.log(`runner-up: ${alt.title}`);
+
+  // Switch to English; the labels change and answers come in English.
+  await page.getByRole("button", { name: "English" }).click();
+  assert.equal(await page.locator("html").getAttribute("lang"), "en");
+  await page.getByLabel("Your question about Chinese medical insurance").fill("医保卡丢了怎么办");
+  await page.keyboard.press("Enter");
+  const third = page.locator("article.answer").nth(2);
+  await third.waitFor({ timeout: 10000 });
+  assert.equal(await third.getAttribute("lang"), "en");
+  assert.match(await third.getByRole("note").textContent(), /reference only/, "English disclaimer");
+  assert.match(await third.locator(".meta").first().textContent(), /Region: .+ · Updated: /);
+
+  // The full article opens in place.
+  await third.getByText("Read the whole article").click();
+  await third.locator("details h3").first().waitFor({ timeout: 10000 });
+
+  // Accessibility basics: every button has a name, the log is live.
+  const unnamed = await page.locator("button").evaluateAll((bs) =>
+    bs.filter((b) => !(b.getAttribute("aria-label") || b.textContent.trim())).length);
+  assert.equal(unnamed, 0, "buttons without an accessible name");
+  assert.equal(await page.locator("#log").getAttribute("aria-live"), "polite");
+
+  const shot = path.join(outDir, "webtest.png");
+  await page.screenshot({ path: shot, fullPage: true });
+  assert.deepEqual(problems, [], "browser errors (CSP violations show here)");
+  console.log(`ok: screenshot ${shot}`);
+} catch (e) {
+  console.error(`FAIL: ${e.message}`);
+  for (const p of problems) console.error(p);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
