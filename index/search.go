@@ -168,6 +168,11 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 	return hits, nil
 }
 
+// maxTermShare drops from the query terms that most articles contain (医保,
+// 医, insurance): their BM25 weight is near zero but their posting lists are
+// the longest. They still count in the coverage score.
+const maxTermShare = 0.5
+
 // maxQueryTerms bounds the work of one search: a long story keeps its most
 // telling (highest IDF) terms.
 const maxQueryTerms = 40
@@ -178,7 +183,7 @@ const maxQueryTerms = 40
 func queryTerms(st *langStats, tokens []string) []string {
 	out := make([]string, 0, len(tokens))
 	for _, t := range tokens {
-		if st.df[t] > 0 {
+		if df := st.df[t]; df > 0 && float64(df) <= maxTermShare*float64(st.n) {
 			out = append(out, t)
 		}
 	}
