@@ -1,0 +1,34 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"faqbot/kb"
+)
+
+// TestStatsSuggest: unanswered questions close to an article are proposed
+// as `questions` lines for it; far ones are not; nothing is written.
+func TestStatsSuggest(t *testing.T) {
+	data := t.TempDir()
+	s, err := kb.OpenStore(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"医保卡丢了还能去医院看病吗", "医保卡丢了还能去医院看病吗", "南昌废品回收价格表"} {
+		s.RecordQuestion(kb.LogEntry{Channel: "wechat", Lang: "zh", Question: q})
+	}
+	s.Close()
+
+	out, _, err := runCmd(t, "", "stats", "-data", data)
+	if err != nil || !strings.Contains(out, "   2  医保卡丢了还能去医院看病吗") || !strings.Contains(out, "wechat") {
+		t.Fatalf("stats: %v\n%s", err, out)
+	}
+	out, _, err = runCmd(t, "", "stats", "-data", data, "-suggest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "content/zh/lost-card.md  (asked 2×") || strings.Contains(out, "废品") {
+		t.Errorf("suggestions:\n%s", out)
+	}
+}
