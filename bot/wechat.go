@@ -208,6 +208,7 @@ func (w *WeChat) verifyURL(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	rw.Header().Set("X-Content-Type-Options", "nosniff")
 	io.WriteString(rw, echo)
 }
 
@@ -519,7 +520,7 @@ func (w *WeChat) text(ctx context.Context, platformUser, user, text string) (wec
 		return wechatReply{Content: wechatPhrase(w.replyLang(user, nil), "busy")}, false
 	}
 	w.remember(user, a)
-	return wechatReply{Content: renderWeChatAnswer(a)}, true
+	return wechatReply{Content: w.render(a)}, true
 }
 
 // choose answers a numbered runner-up: asked by its title, so it is
@@ -539,7 +540,13 @@ func (w *WeChat) choose(ctx context.Context, platformUser, user string, s *wecha
 		a = articleAnswer(art, w.eng.KB().Disclaimer(s.Lang))
 	}
 	w.remember(user, a)
-	return wechatReply{Content: renderWeChatAnswer(a)}, true
+	return wechatReply{Content: w.render(a)}, true
+}
+
+// render renders an answer with its article's region line.
+func (w *WeChat) render(a Answer) string {
+	art, _ := w.eng.Article(a.Lang, a.ID)
+	return renderWeChatAnswer(a, art)
 }
 
 // remember stores what "1/2/3" and "全文" refer to next.

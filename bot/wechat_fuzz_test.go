@@ -150,7 +150,7 @@ func FuzzWeChatRender(f *testing.F) {
 		for i := range min(max(alts, 0), 3) {
 			a.Alternatives = append(a.Alternatives, Alternative{ID: "a", Title: strings.Repeat("备选", i+1)})
 		}
-		out := renderWeChatAnswer(a)
+		out := renderWeChatAnswer(a, nil)
 		if len(out) >= 2048 || !utf8.ValidString(out) || !strings.HasSuffix(out, a.Disclaimer) {
 			t.Fatalf("%d bytes, valid %v, disclaimer last %v", len(out), utf8.ValidString(out), strings.HasSuffix(out, a.Disclaimer))
 		}

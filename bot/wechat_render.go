@@ -69,8 +69,10 @@ func wechatPlain(s string) string {
 // renderWeChatAnswer renders an engine answer as one plain-text reply under
 // wechatMaxBytes: title, the passage (cut at a passage or sentence boundary
 // when needed), region and date, numbered runners-up, how to get the full
-// article, and the disclaimer, which is never cut.
-func renderWeChatAnswer(a Answer) string {
+// article, and the disclaimer, which is never cut. art is the answered
+// article (nil if unknown): its region line is taken from it, since a
+// Traditional answer's region ("全國") no longer reads as nationwide.
+func renderWeChatAnswer(a Answer, art *kb.Article) string {
 	if !a.Answered {
 		return fitWeChat(wechatPlain(a.Text), wechatMaxBytes)
 	}
@@ -80,7 +82,10 @@ func renderWeChatAnswer(a Answer) string {
 	}
 	body = wechatPlain(body)
 	var meta string
-	if a.Region != "" || a.Updated != "" {
+	switch {
+	case art != nil:
+		meta = MetaLine(a.Lang, art)
+	case a.Region != "" || a.Updated != "":
 		meta = MetaLine(a.Lang, &kb.Article{Region: a.Region, Updated: a.Updated})
 	}
 	alts := a.Alternatives

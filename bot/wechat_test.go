@@ -35,6 +35,11 @@ type countingAsker struct {
 	n    int
 	gate chan struct{}
 	fail string // "error" or "panic": how the next Ask fails
+	// script answers these questions with fixed real articles: the first
+	// id answers, the others are the runners-up. Reply goldens use it so
+	// they test the adapter, not the engine's ranking, which is tuned
+	// often (TestWeChatAnswers checks replies to the engine's own answers).
+	script map[string][]string
 }
 
 func (c *countingAsker) Ask(ctx context.Context, q Question) (Answer, error) {
@@ -49,6 +54,20 @@ func (c *countingAsker) Ask(ctx context.Context, q Question) (Answer, error) {
 	case "panic":
 		panic("engine bug")
 	}
+	if ids, ok := c.script[q.Text]; ok {
+		lang := cmpOr(q.Lang, "zh")
+		if strings.IndexFunc(q.Text, func(r rune) bool { return r >= 0x4e00 }) < 0 {
+			lang = cmpOr(q.Lang, "en")
+		}
+		art, _ := c.Article(lang, ids[0])
+		a := articleAnswer(art, c.KB().Disclaimer(lang))
+		a.Question = q.Text
+		for _, id := range ids[1:] {
+			alt, _ := c.Article(lang, id)
+			a.Alternatives = append(a.Alternatives, Alternative{ID: alt.ID, Title: alt.Title, Score: 0.5})
+		}
+		return a, nil
+	}
 	if gate != nil {
 		select {
 		case <-gate:
@@ -57,6 +76,13 @@ func (c *countingAsker) Ask(ctx context.Context, q Question) (Answer, error) {
 		}
 	}
 	return c.Engine.Ask(ctx, q)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func (c *countingAsker) calls() int {
@@ -315,8 +341,8 @@ func TestWeChatVectorC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Content != renderWeChatAnswer(want) {
-		t.Errorf("content\n%s\nwant\n%s", out.Content, renderWeChatAnswer(want))
+	if out.Content != env.w.render(want) {
+		t.Errorf("content\n%s\nwant\n%s", out.Content, env.w.render(want))
 	}
 	checkReply(t, out.Content)
 
@@ -359,17 +385,23 @@ func TestWeChatVectorB(t *testing.T) {
 	}
 	out, _ := env.openSafe(body)
 	want, _ := env.eng.Engine.Ask(context.Background(), Question{Text: "hello"})
-	if out.ToUserName != "mycreate" || out.Content != renderWeChatAnswer(want) {
-		t.Errorf("reply to %q: %q\nwant %q", out.ToUserName, out.Content, renderWeChatAnswer(want))
+	if out.ToUserName != "mycreate" || out.Content != env.w.render(want) {
+		t.Errorf("reply to %q: %q\nwant %q", out.ToUserName, out.Content, env.w.render(want))
 	}
 }
 
 // TestWeChatMessages covers every message type in plain and safe mode;
-// replies are compared with golden files.
+// replies are compared with golden files. Answered questions are scripted
+// to fixed real articles (see countingAsker.script).
 func TestWeChatMessages(t *testing.T) {
 	for _, mode := range []string{"plain", "safe"} {
 		t.Run(mode, func(t *testing.T) {
 			env := newWeChatEnv(t, WeChatConfig{AESKey: vecAKey, AppID: vecAAppID})
+			env.eng.script = map[string][]string{
+				"医保卡丢了怎么办":                                                    {"lost-card", "no-physical-card", "card-visit-process"},
+				"I lost my medical insurance card, can I still see a doctor?": {"lost-card", "no-physical-card"},
+				"异地就医怎么备案":                                                    {"remote-filing", "xuzhou-nanjing-filing", "yancheng-kunshan"},
+			}
 			post := env.postPlain
 			if mode == "safe" {
 				post = env.postSafe
@@ -380,7 +412,6 @@ func TestWeChatMessages(t *testing.T) {
 			}{
 				{"text-zh", textXML("u-text-zh", "医保卡丢了怎么办", 1), false},
 				{"text-en", textXML("u-text-en", "I lost my medical insurance card, can I still see a doctor?", 2), false},
-				{"text-traditional", textXML("u-text-tw", "異地就醫備案怎麼辦理", 3), false},
 				{"text-greeting", textXML("u-greet", "你好", 4), false},
 				{"text-medical", textXML("u-med", "我发烧了吃什么药", 5), false},
 				{"text-blank", textXML("u-blank", "   ", 6), false},
@@ -392,6 +423,9 @@ func TestWeChatMessages(t *testing.T) {
 				{"link", otherXML("u-link", "link", "<Title><![CDATA[t]]></Title><Description><![CDATA[d]]></Description><Url><![CDATA[http://x]]></Url>", 12), false},
 				{"unknown-type", otherXML("u-sticker", "sticker", "", 13), false},
 				{"subscribe", otherXML("u-sub", "event", "<Event><![CDATA[subscribe]]></Event>", 0), false},
+				{"full-article", textXML("u-full", "全文 remote-filing", 14), false},
+				{"full-article-page-2", textXML("u-full", "回复 全文 remote-filing 2", 15), false},
+				{"full-article-en", textXML("u-full-en", "full lost-card", 16), false},
 				{"unsubscribe", otherXML("u-unsub", "event", "<Event><![CDATA[unsubscribe]]></Event>", 0), true},
 				{"menu-click", otherXML("u-click", "event", "<Event><![CDATA[CLICK]]></Event><EventKey><![CDATA[k]]></EventKey>", 0), true},
 			} {
@@ -452,6 +486,10 @@ func TestWeChatAnswers(t *testing.T) {
 		}
 		if !strings.Contains(c, wechatPhrase(a.Lang, "full", a.ID)) {
 			t.Errorf("%q: no way to read the full article", tc.question)
+		}
+		art, _ := env.eng.Article(a.Lang, a.ID)
+		if local := labels[a.Lang]["local"]; strings.Contains(c, local) != art.Regional() {
+			t.Errorf("%q: region %q (regional %v) but reply says %q: %v", tc.question, art.Region, art.Regional(), local, strings.Contains(c, local))
 		}
 	}
 }
@@ -761,7 +799,7 @@ func TestWeChatRenderLength(t *testing.T) {
 	} {
 		a := Answer{Answered: true, ID: "remote-filing", Lang: tc.lang, Title: "标题", Section: "小节", Snippet: tc.snippet,
 			Region: "全国", Updated: "2025-01-01", Disclaimer: k.Disclaimer(tc.lang), Alternatives: tc.alts}
-		out := renderWeChatAnswer(a)
+		out := renderWeChatAnswer(a, nil)
 		checkReply(t, out)
 		if !strings.HasSuffix(out, "\n\n"+a.Disclaimer) {
 			t.Errorf("%s: disclaimer lost", tc.name)
@@ -788,7 +826,7 @@ func TestWeChatRenderLength(t *testing.T) {
 	// Every passage of every real article, and every page of the full text.
 	for _, lang := range kb.Languages {
 		for _, art := range k.Articles(lang) {
-			out := renderWeChatAnswer(articleAnswer(art, k.Disclaimer(lang)))
+			out := renderWeChatAnswer(articleAnswer(art, k.Disclaimer(lang)), art)
 			checkReply(t, out)
 			_, total := renderWeChatPage(art, k.Disclaimer(lang), 1)
 			var all strings.Builder
