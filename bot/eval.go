@@ -45,6 +45,7 @@ type EvalResult struct {
 	Positives, Negative int     // rows with an (existing) id, rows with "-"
 	Skipped             int     // rows whose id is not in the knowledge base
 	Top1, Top3, Abstain float64 // shares of positives / negatives
+	Top1Hits, Abstained int     // the counts behind Top1 and Abstain
 	Misses              []string
 }
 
@@ -99,6 +100,7 @@ func Evaluate(ctx context.Context, e *Engine, cases []EvalCase, question func(st
 			top3++
 		}
 	}
+	r.Top1Hits, r.Abstained = top1, abstain
 	r.Top1 = ratio(top1, r.Positives)
 	r.Top3 = ratio(top3, r.Positives)
 	r.Abstain = ratio(abstain, r.Negative)

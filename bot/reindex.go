@@ -159,7 +159,9 @@ func (r *Reindexer) check(ctx context.Context, ix *index.Index, rep *ReindexRepo
 	if len(misses) > 0 {
 		return fmt.Errorf("%w: these titles do not find their own article first: %s", ErrSelfCheck, strings.Join(misses, ", "))
 	}
-	if rep.After.Top1 < rep.Before.Top1-1e-9 || rep.After.Abstain < rep.Before.Abstain-1e-9 {
+	// Any content change shifts term statistics a little: one borderline
+	// question flipping is noise, two are a regression.
+	if rep.Before.Top1Hits-rep.After.Top1Hits > 1 || rep.Before.Abstained-rep.After.Abstained > 1 {
 		return fmt.Errorf("%w: regression questions score lower than the live index: %s -> %s", ErrSelfCheck, rep.Before.Summary(), rep.After.Summary())
 	}
 	return nil

@@ -173,3 +173,33 @@ func TestReindexReportAndConcurrency(t *testing.T) {
 		t.Errorf("%d of 2 concurrent reindexes refused, want exactly 1", running)
 	}
 }
+
+// TestReindexRefusesRegression: content that loses two regression questions
+// is refused (one may flip as noise), and the live index keeps serving.
+func TestReindexRefusesRegression(t *testing.T) {
+	dir := copyContent(t)
+	moved := []string{"我的卡片在地铁上被人偷走了", "钱包连同卡片一起落在出租车上"}
+	edit := func(id, find, repl string) {
+		path := filepath.Join(dir, "zh", id+".md")
+		data, _ := os.ReadFile(path)
+		if !strings.Contains(string(data), find) {
+			t.Fatalf("%s lacks %q", id, find)
+		}
+		os.WriteFile(path, []byte(strings.Replace(string(data), find, repl, 1)), 0o644)
+	}
+	extra := "questions:\n  - " + strings.Join(moved, "\n  - ") + "\n"
+	edit("lost-card", "questions:\n", extra)
+	r := newTestReindexer(t, dir, t.TempDir())
+	r.Regression = []EvalCase{{Line: 1, Question: moved[0], Want: "lost-card"}, {Line: 2, Question: moved[1], Want: "lost-card"}}
+	before := r.Live.Current()
+
+	edit("lost-card", extra, "questions:\n")
+	edit("family-bind", "questions:\n", extra)
+	rep, err := r.Run(context.Background())
+	if !errors.Is(err, ErrSelfCheck) || rep.Before.Top1Hits != 2 || rep.After.Top1Hits != 0 {
+		t.Fatalf("err = %v, before %s after %s", err, rep.Before.Summary(), rep.After.Summary())
+	}
+	if r.Live.Current() != before {
+		t.Error("live index replaced after a regression")
+	}
+}
