@@ -11,6 +11,12 @@ type Question struct {
 	Channel string
 	// User is the platform's user id. It is hashed before it is logged or stored.
 	User string
+	// Alternatives overrides how many runners-up to offer (0: the engine's
+	// default), e.g. for a list of inline results.
+	Alternatives int
+	// Quiet keeps the question out of the curator's query log: text typed
+	// as-you-go (Telegram inline queries) is not a question asked.
+	Quiet bool
 }
 
 // Answer is the engine's reply; its JSON form is the `ask -json` contract.

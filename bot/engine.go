@@ -113,12 +113,16 @@ func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 	case isGreeting(text):
 		a.Reason = ReasonGreeting
 	default:
-		hits, err := e.src.Search(ctx, text, searchLang, 1+e.opts.MaxAlternatives)
+		alts := e.opts.MaxAlternatives
+		if q.Alternatives > 0 {
+			alts = q.Alternatives
+		}
+		hits, err := e.src.Search(ctx, text, searchLang, 1+alts)
 		if err != nil {
 			e.metrics.Question(q.Channel, lang, "error", time.Since(start))
 			return Answer{}, fmt.Errorf("ask: %w", err)
 		}
-		e.fill(&a, k, text, hits)
+		e.fill(&a, k, text, hits, alts)
 		if !a.Answered {
 			a.Reason = ReasonNoMatch
 			if isMedical(text) {
@@ -142,7 +146,7 @@ func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 	return a, nil
 }
 
-func (e *Engine) fill(a *Answer, k *kb.KB, question string, hits []index.Hit) {
+func (e *Engine) fill(a *Answer, k *kb.KB, question string, hits []index.Hit, maxAlts int) {
 	if len(hits) == 0 {
 		return
 	}
@@ -162,7 +166,7 @@ func (e *Engine) fill(a *Answer, k *kb.KB, question string, hits []index.Hit) {
 	a.Region = art.Region
 	a.Updated = art.Updated
 	for _, h := range hits[1:] {
-		if len(a.Alternatives) == e.opts.MaxAlternatives {
+		if len(a.Alternatives) == maxAlts {
 			break
 		}
 		if h.Raw < e.opts.AltRatio*top.Raw || h.Coverage < e.opts.MinCoverage {
@@ -226,7 +230,7 @@ func (e *Engine) record(ctx context.Context, q Question, a Answer, took time.Dur
 		slog.Float64("score", a.Score),
 		slog.Duration("latency", took),
 	)
-	if e.journal == nil || a.Reason == ReasonEmpty {
+	if e.journal == nil || a.Reason == ReasonEmpty || q.Quiet {
 		return
 	}
 	err := e.journal.RecordQuestion(kb.LogEntry{

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"faqbot/content"
+	"faqbot/kb"
 )
 
 // TestAskBadInput: every kind of junk gets a defined reply with the
@@ -167,5 +168,31 @@ func TestRegression(t *testing.T) {
 		if r.Top1 < s.top1 || r.Abstain < s.abstain {
 			t.Errorf("%s: %s below top1 %.2f / abstain %.2f\n%s", s.name, r.Summary(), s.top1, s.abstain, strings.Join(r.Misses, "\n"))
 		}
+	}
+}
+
+// fakeJournal records what the engine journals.
+type fakeJournal struct{ entries []string }
+
+func (f *fakeJournal) RecordQuestion(e kb.LogEntry) error {
+	f.entries = append(f.entries, e.Question)
+	return nil
+}
+
+func TestAskJournalAndAlternatives(t *testing.T) {
+	j := &fakeJournal{}
+	e := newTestEngine(t, Deps{Journal: j})
+	ctx := context.Background()
+	e.Ask(ctx, Question{Text: "公积金怎么提取"})
+	e.Ask(ctx, Question{Text: "医保卡丢了怎么办", User: "u1"})
+	e.Ask(ctx, Question{Text: "医保卡丢", Quiet: true})
+	e.Ask(ctx, Question{Text: "   "})
+	if strings.Join(j.entries, "|") != "公积金怎么提取|医保卡丢了怎么办" {
+		t.Errorf("journal = %q, want the asked questions only (not quiet or empty ones)", j.entries)
+	}
+	a, _ := e.Ask(ctx, Question{Text: "家庭共济", Alternatives: 4})
+	b, _ := e.Ask(ctx, Question{Text: "家庭共济"})
+	if len(a.Alternatives) > 4 || len(b.Alternatives) > DefaultOptions.MaxAlternatives || len(a.Alternatives) < len(b.Alternatives) {
+		t.Errorf("alternatives: %d with 4 asked, %d by default", len(a.Alternatives), len(b.Alternatives))
 	}
 }

@@ -603,7 +603,8 @@ func (t *Telegram) onInline(ctx context.Context, q *tgbotapi.InlineQuery) error 
 			cards = append(cards, tgArticleCard(k, art, ui))
 		}
 	} else {
-		a, err := t.eng.Ask(ctx, Question{Text: text, Lang: lang, Channel: tgChannel, User: tgUserKey(q.From)})
+		a, err := t.eng.Ask(ctx, Question{Text: text, Lang: lang, Channel: tgChannel, User: tgUserKey(q.From),
+			Alternatives: tgMaxInline - 1, Quiet: true})
 		if err != nil && ctx.Err() != nil {
 			return fmt.Errorf("ask: %w", err)
 		}

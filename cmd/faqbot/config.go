@@ -197,6 +197,9 @@ func (c *config) validate(cmd string) error {
 		if c.WeChatAESKey != "" && c.WeChatToken == "" {
 			errs = append(errs, errors.New("WECHAT_AES_KEY is set but WECHAT_TOKEN is not"))
 		}
+		if c.WeChatAESKey != "" && c.WeChatAppID == "" {
+			errs = append(errs, errors.New("WECHAT_AES_KEY is set but WECHAT_APPID is not (safe mode checks it in every message)"))
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: invalid configuration:\n  %w", errUsage, errors.Join(errs...))

@@ -118,7 +118,7 @@ func TestConfigErrorsListedTogether(t *testing.T) {
 	if !errors.Is(err, errUsage) {
 		t.Fatalf("err = %v", err)
 	}
-	for _, want := range []string{"WECHAT_AES_KEY", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_OPERATORS", "-log-level", "TELEGRAM_TOKEN is not"} {
+	for _, want := range []string{"WECHAT_AES_KEY: want the 43-character", "WECHAT_APPID is not", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_OPERATORS", "-log-level", "TELEGRAM_TOKEN is not"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("config error lacks %s:\n%v", want, err)
 		}

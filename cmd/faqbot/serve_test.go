@@ -95,6 +95,21 @@ func TestServe(t *testing.T) {
 		t.Errorf("admin with a wrong token: %v %v", resp.StatusCode, err)
 	}
 
+	req, _ = http.NewRequest(http.MethodGet, base+"/admin/stats?since=1d", nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("admin stats: %v %v", resp, err)
+	}
+	var rep struct {
+		Questions   int
+		TopArticles []struct{ ID string } `json:"top_articles"`
+	}
+	json.NewDecoder(resp.Body).Decode(&rep)
+	resp.Body.Close()
+	if rep.Questions != 1 || len(rep.TopArticles) != 1 || rep.TopArticles[0].ID != "lost-card" {
+		t.Errorf("/admin/stats = %+v", rep)
+	}
+
 	resp, err = http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
