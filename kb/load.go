@@ -49,6 +49,11 @@ func Load(fsys fs.FS) (*KB, error) {
 	var errs Errors
 	k := &KB{articles: map[string]map[string]*Article{}, disclaimer: map[string]string{}}
 	h := sha256.New()
+	// track hashes a file into the content hash and remembers it for snapshots.
+	track := func(name string, data []byte) {
+		fmt.Fprintf(h, "%s\x00%d\x00%s", name, len(data), data)
+		k.files = append(k.files, name)
+	}
 	for _, lang := range Languages {
 		k.articles[lang] = map[string]*Article{}
 		names, err := fs.Glob(fsys, lang+"/*.md")
@@ -63,8 +68,7 @@ func Load(fsys fs.FS) (*KB, error) {
 			if err != nil {
 				return nil, fmt.Errorf("read article: %w", err)
 			}
-			fmt.Fprintf(h, "%s\x00%d\x00%s", name, len(data), data)
-			k.files = append(k.files, name)
+			track(name, data)
 			a, err := Parse(name, data)
 			var perr Errors
 			if errors.As(err, &perr) {
@@ -93,20 +97,17 @@ func Load(fsys fs.FS) (*KB, error) {
 			errs.add(name, 1, "disclaimer is empty")
 		default:
 			k.disclaimer[lang] = strings.TrimSpace(string(data))
-			fmt.Fprintf(h, "%s\x00%d\x00%s", name, len(data), data)
-			k.files = append(k.files, name)
+			track(name, data)
 		}
 	}
 	if data, err := fs.ReadFile(fsys, SynonymsFile); err == nil {
-		fmt.Fprintf(h, "%s\x00%d\x00%s", SynonymsFile, len(data), data)
-		k.files = append(k.files, SynonymsFile)
+		track(SynonymsFile, data)
 		k.synonyms = parseSynonyms(string(data), &errs)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read synonyms: %w", err)
 	}
 	if data, err := fs.ReadFile(fsys, ScopeFile); err == nil {
-		fmt.Fprintf(h, "%s\x00%d\x00%s", ScopeFile, len(data), data)
-		k.files = append(k.files, ScopeFile)
+		track(ScopeFile, data)
 		k.scope = parseScope(string(data), &errs)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read scope: %w", err)

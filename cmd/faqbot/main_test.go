@@ -146,3 +146,25 @@ func TestHelp(t *testing.T) {
 		t.Errorf("unknown command: %v", err)
 	}
 }
+
+// TestReindexOffline: the first run builds the on-disk index, the second
+// compares against it and reports; the server's data directory is refused.
+func TestReindexOffline(t *testing.T) {
+	data := t.TempDir()
+	out, _, err := runCmd(t, "", "reindex", "-data", data)
+	if err != nil || !strings.Contains(out, "built the first index: 48 articles") {
+		t.Fatalf("first reindex: %v\n%s", err, out)
+	}
+	out, _, err = runCmd(t, "", "reindex", "-data", data)
+	if err != nil || !strings.Contains(out, "changed: 0") || !strings.Contains(out, "titles top-1 96/96") {
+		t.Fatalf("second reindex: %v\n%s", err, out)
+	}
+	s, err := kb.OpenStore(data) // as a running server would
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, _, err := runCmd(t, "", "reindex", "-data", data); !errors.Is(err, kb.ErrStoreLocked) || !strings.Contains(err.Error(), "-server URL") {
+		t.Errorf("reindex beside a running server: %v", err)
+	}
+}

@@ -21,7 +21,8 @@ func runReindex(ctx context.Context, cfg *config, args []string, s stdio) error 
 		return fmt.Errorf("%w: reindex takes no arguments", errUsage)
 	}
 	// Lint first, locally, whichever way the index is rebuilt.
-	if _, err := loadKB(cfg); err != nil {
+	k, err := loadKB(cfg)
+	if err != nil {
 		fmt.Fprintln(s.err, err)
 		return errFailed
 	}
@@ -37,35 +38,26 @@ func runReindex(ctx context.Context, cfg *config, args []string, s stdio) error 
 		return err
 	}
 	defer store.Close()
+
 	old, err := index.OpenCurrent(cfg.Data)
 	if errors.Is(err, index.ErrNoIndex) {
-		// First build: compare against an empty knowledge base.
-		old, err = nil, nil
+		// The first build has nothing to compare with.
+		ix, err := index.BuildOnDisk(ctx, k, cfg.Data)
+		if err != nil {
+			return err
+		}
+		docs, _ := ix.DocCount()
+		fmt.Fprintf(s.out, "built the first index: %d articles, %d documents\n", len(k.IDs()), docs)
+		return ix.Close()
 	}
 	if err != nil {
 		return err
 	}
+	live := index.NewLive(old)
+	defer live.Close()
 	regression, err := loadRegression(cfg)
 	if err != nil {
 		return err
-	}
-	var live *index.Live
-	if old != nil {
-		live = index.NewLive(old)
-		defer live.Close()
-	} else {
-		k, err := loadKB(cfg)
-		if err != nil {
-			return err
-		}
-		first, err := index.BuildOnDisk(ctx, k, cfg.Data)
-		if err != nil {
-			return err
-		}
-		first.Close()
-		docs, _ := first.DocCount()
-		fmt.Fprintf(s.out, "built the first index: %d articles, %d documents\n", len(k.IDs()), docs)
-		return nil
 	}
 	r := &bot.Reindexer{
 		Live:       live,
