@@ -95,6 +95,16 @@ func TestServe(t *testing.T) {
 		t.Errorf("admin with a wrong token: %v %v", resp.StatusCode, err)
 	}
 
+	// The operator command switches the running server.
+	t.Setenv("FAQBOT_ADMIN_TOKEN", adminToken)
+	if out, _, err := runCmd(t, "", "reindex", "-server", base); err != nil || !strings.Contains(out, "titles top-1 96/96") {
+		t.Errorf("reindex -server: %v\n%s", err, out)
+	}
+	t.Setenv("FAQBOT_ADMIN_TOKEN", "wrong")
+	if _, stderr, err := runCmd(t, "", "reindex", "-server", base); err == nil || !strings.Contains(stderr, "HTTP 401") {
+		t.Errorf("reindex -server with a wrong token: %v %s", err, stderr)
+	}
+
 	req, _ = http.NewRequest(http.MethodGet, base+"/admin/stats?since=1d", nil)
 	req.Header.Set("Authorization", "Bearer "+adminToken)
 	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
@@ -116,7 +126,7 @@ func TestServe(t *testing.T) {
 	}
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, m := range []string{`faqbot_questions_total{channel="api",lang="zh",outcome="answered"} 1`, `faqbot_reindex_total{result="ok"} 1`, "faqbot_index_documents"} {
+	for _, m := range []string{`faqbot_questions_total{channel="api",lang="zh",outcome="answered"} 1`, `faqbot_reindex_total{result="ok"} 2`, "faqbot_index_documents"} {
 		if !bytes.Contains(metrics, []byte(m)) {
 			t.Errorf("/metrics lacks %s", m)
 		}
