@@ -122,7 +122,7 @@ func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 			e.metrics.Question(q.Channel, lang, "error", time.Since(start))
 			return Answer{}, fmt.Errorf("ask: %w", err)
 		}
-		e.fill(&a, k, text, hits, alts)
+		e.fill(&a, k, text, hits, alts, searchLang)
 		if !a.Answered {
 			a.Reason = ReasonNoMatch
 			if isMedical(text) {
@@ -146,7 +146,7 @@ func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 	return a, nil
 }
 
-func (e *Engine) fill(a *Answer, k *kb.KB, question string, hits []index.Hit, maxAlts int) {
+func (e *Engine) fill(a *Answer, k *kb.KB, question string, hits []index.Hit, maxAlts int, searchLang string) {
 	if len(hits) == 0 {
 		return
 	}
@@ -157,6 +157,11 @@ func (e *Engine) fill(a *Answer, k *kb.KB, question string, hits []index.Hit, ma
 	}
 	passages := art.Passages()
 	p := passages[min(top.Section, len(passages)-1)]
+	if searchLang != a.Lang {
+		// The passage was matched in the twin article; sections of the two
+		// languages need not line up, so reply with the direct answer.
+		p = passages[0]
+	}
 	a.Answered = true
 	a.ID = art.ID
 	a.Title = art.Title
