@@ -2,7 +2,6 @@ package bot
 
 import (
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -46,7 +45,7 @@ func (a *Admin) ReindexHandler() http.Handler {
 			resp["error"] = err.Error()
 			a.Log.Warn("reindex refused", "err", err)
 		}
-		adminJSON(w, status, resp)
+		writeJSON(w, status, resp)
 	})
 }
 
@@ -57,17 +56,17 @@ func (a *Admin) StatsHandler() http.Handler {
 		if s := r.URL.Query().Get("since"); s != "" {
 			d, err := ParseDuration(s)
 			if err != nil {
-				adminJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+				writeError(w, http.StatusBadRequest, err.Error())
 				return
 			}
 			since = d
 		}
 		rep, err := a.Report(time.Now().Add(-since))
 		if err != nil {
-			adminJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+			writeError(w, http.StatusInternalServerError, err.Error())
 			return
 		}
-		adminJSON(w, http.StatusOK, rep)
+		writeJSON(w, http.StatusOK, rep)
 	})
 }
 
@@ -75,28 +74,22 @@ func (a *Admin) guard(method string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != method {
 			w.Header().Set("Allow", method)
-			adminJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed"})
+			writeError(w, http.StatusMethodNotAllowed, "method not allowed")
 			return
 		}
 		if a.Token == "" {
-			adminJSON(w, http.StatusForbidden, map[string]string{"error": "admin routes are off: set FAQBOT_ADMIN_TOKEN"})
+			writeError(w, http.StatusForbidden, "admin routes are off: set FAQBOT_ADMIN_TOKEN")
 			return
 		}
 		got := r.Header.Get("Authorization")
 		want := "Bearer " + a.Token
 		if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 			a.Log.Warn("admin: bad token", "path", r.URL.Path, "remote", r.RemoteAddr)
-			adminJSON(w, http.StatusUnauthorized, map[string]string{"error": "bad or missing bearer token"})
+			writeError(w, http.StatusUnauthorized, "bad or missing bearer token")
 			return
 		}
 		h(w, r)
 	})
-}
-
-func adminJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }
 
 // ParseDuration accepts Go durations ("36h") plus days ("7d", "90d"), as

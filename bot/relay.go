@@ -87,7 +87,7 @@ func (rl *Relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasSuffix(r.URL.Path, "/article"):
 		rl.ServeArticle(w, r)
 	default:
-		relayError(w, http.StatusNotFound, "not found")
+		writeError(w, http.StatusNotFound, "not found")
 	}
 }
 
@@ -115,24 +115,24 @@ func (rl *Relay) ServeAsk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Question == nil {
-		relayError(w, http.StatusBadRequest, `missing "question"`)
+		writeError(w, http.StatusBadRequest, `missing "question"`)
 		return
 	}
 	if req.Lang != "" && req.Lang != "zh" && req.Lang != "en" {
-		relayError(w, http.StatusBadRequest, `"lang" must be "zh", "en" or empty`)
+		writeError(w, http.StatusBadRequest, `"lang" must be "zh", "en" or empty`)
 		return
 	}
 	a, err := rl.eng.Ask(r.Context(), Question{Text: *req.Question, Lang: req.Lang, Channel: channel, User: relayUser(channel, req.User)})
 	if errors.Is(err, ErrNoLanguage) {
-		relayError(w, http.StatusBadRequest, err.Error())
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	if err != nil {
 		rl.log.ErrorContext(r.Context(), "relay: ask", "err", err)
-		relayError(w, http.StatusInternalServerError, "internal error")
+		writeError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
-	relayJSON(w, http.StatusOK, a)
+	writeJSON(w, http.StatusOK, a)
 }
 
 // ServeFeedback records a helpful / not-helpful vote (POST /api/feedback).
@@ -144,29 +144,29 @@ func (rl *Relay) ServeFeedback(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case v.ID == nil || *v.ID == "":
-		relayError(w, http.StatusBadRequest, `missing "id"`)
+		writeError(w, http.StatusBadRequest, `missing "id"`)
 		return
 	case v.Lang != "zh" && v.Lang != "en":
-		relayError(w, http.StatusBadRequest, `"lang" must be "zh" or "en"`)
+		writeError(w, http.StatusBadRequest, `"lang" must be "zh" or "en"`)
 		return
 	case v.Up == nil:
-		relayError(w, http.StatusBadRequest, `missing "up" (true or false)`)
+		writeError(w, http.StatusBadRequest, `missing "up" (true or false)`)
 		return
 	case strings.TrimSpace(v.User) == "":
-		relayError(w, http.StatusBadRequest, `missing "user"`)
+		writeError(w, http.StatusBadRequest, `missing "user"`)
 		return
 	}
 	if _, ok := rl.eng.Article(v.Lang, *v.ID); !ok {
-		relayError(w, http.StatusNotFound, "unknown article")
+		writeError(w, http.StatusNotFound, "unknown article")
 		return
 	}
 	vote := kb.Vote{UserHash: rl.st.HashUser(relayUser(channel, v.User)), Article: *v.ID, Lang: v.Lang, Channel: channel, Up: *v.Up}
 	if err := rl.st.RecordVote(vote); err != nil {
 		rl.log.ErrorContext(r.Context(), "relay: vote", "err", err)
-		relayError(w, http.StatusInternalServerError, "internal error")
+		writeError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
-	relayJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
 // relayArticle is a whole article for the page's "read the whole article".
@@ -191,20 +191,20 @@ type relayShown struct {
 func (rl *Relay) ServeArticle(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		relayError(w, http.StatusMethodNotAllowed, "use GET")
+		writeError(w, http.StatusMethodNotAllowed, "use GET")
 		return
 	}
 	q := r.URL.Query()
 	art, ok := rl.eng.Article(q.Get("lang"), q.Get("id"))
 	if !ok {
-		relayError(w, http.StatusNotFound, "unknown article")
+		writeError(w, http.StatusNotFound, "unknown article")
 		return
 	}
 	out := relayArticle{ID: art.ID, Lang: art.Lang, Title: art.Title, Region: art.Region, Updated: art.Updated, Lead: art.Lead, Sections: []relayShown{}}
 	for _, s := range art.Sections {
 		out.Sections = append(out.Sections, relayShown{Heading: s.Heading, Body: s.Body})
 	}
-	relayJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, out)
 }
 
 // relayUser keeps the page's self-chosen ids apart from relay-asserted ones.
@@ -220,36 +220,36 @@ func relayUser(channel, user string) string {
 func (rl *Relay) decode(w http.ResponseWriter, r *http.Request, v any) (channel string, ok bool) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
-		relayError(w, http.StatusMethodNotAllowed, "use POST")
+		writeError(w, http.StatusMethodNotAllowed, "use POST")
 		return "", false
 	}
 	// Requiring JSON also stops cross-site HTML forms, which cannot send it.
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		relayError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+		writeError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
 		return "", false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, relayMaxBody))
 	if err != nil {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-			relayError(w, http.StatusRequestEntityTooLarge, "body over 64 kB")
+			writeError(w, http.StatusRequestEntityTooLarge, "body over 64 kB")
 			return "", false
 		}
-		relayError(w, http.StatusBadRequest, "cannot read body")
+		writeError(w, http.StatusBadRequest, "cannot read body")
 		return "", false
 	}
 	channel, err = rl.authenticate(r, body)
 	if err != nil {
 		rl.log.InfoContext(r.Context(), "relay: rejected", "err", err)
-		relayError(w, http.StatusUnauthorized, err.Error())
+		writeError(w, http.StatusUnauthorized, err.Error())
 		return "", false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
-		relayError(w, http.StatusBadRequest, jsonProblem(err))
+		writeError(w, http.StatusBadRequest, jsonProblem(err))
 		return "", false
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		relayError(w, http.StatusBadRequest, "bad JSON: data after the object")
+		writeError(w, http.StatusBadRequest, "bad JSON: data after the object")
 		return "", false
 	}
 	return channel, true
@@ -338,17 +338,4 @@ func RelaySign(secret []byte, ts string, body []byte) string {
 // relaySignatureOK checks a signature in constant time.
 func relaySignatureOK(secret []byte, ts string, body []byte, sig string) bool {
 	return hmac.Equal([]byte(strings.ToLower(sig)), []byte(RelaySign(secret, ts, body)))
-}
-
-func relayJSON(w http.ResponseWriter, code int, v any) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(v)
-}
-
-func relayError(w http.ResponseWriter, code int, msg string) {
-	relayJSON(w, code, map[string]string{"error": msg})
 }
