@@ -40,6 +40,9 @@ func (l *Live) Search(ctx context.Context, question, lang string, n int) ([]Hit,
 		g.mu.RLock()
 		if g.closed {
 			g.mu.RUnlock()
+			if l.cur.Load() == g {
+				return nil, ErrClosed // Live itself was closed
+			}
 			continue // swapped and closed between Load and RLock: use the new one
 		}
 		hits, err := g.ix.Search(ctx, question, lang, n)
