@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -147,8 +148,10 @@ func (srv *server) serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	errc := make(chan error, 1+len(srv.runners))
 	go func() { errc <- hs.Serve(ln) }()
+	var runners sync.WaitGroup
 	for _, run := range srv.runners {
-		go func() { errc <- run(ctx) }()
+		runners.Add(1)
+		go func() { defer runners.Done(); errc <- run(ctx) }()
 	}
 	go srv.sweep(ctx)
 	go srv.onHangup(ctx)
@@ -167,6 +170,14 @@ func (srv *server) serve(ctx context.Context, ln net.Listener) error {
 	defer done()
 	if serr := hs.Shutdown(shutdownCtx); serr != nil && err == nil {
 		err = fmt.Errorf("shutdown: %w", serr)
+	}
+	// Front ends finish their in-flight updates before the store closes.
+	finished := make(chan struct{})
+	go func() { runners.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-shutdownCtx.Done():
+		srv.log.Warn("front ends still busy at shutdown")
 	}
 	for _, drain := range srv.drains {
 		drain()
