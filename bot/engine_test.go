@@ -145,6 +145,7 @@ func TestRegression(t *testing.T) {
 		requirePresence bool
 	}{
 		{"content/regression.tsv", func() (interface{ Read([]byte) (int, error) }, error) { return content.FS.Open("regression.tsv") }, 0.88, 0.95, true},
+		{"bot/testdata/heldout.tsv", func() (interface{ Read([]byte) (int, error) }, error) { return os.Open("testdata/heldout.tsv") }, 0.90, 0.90, true},
 		{"../shared/eval/dev.tsv", func() (interface{ Read([]byte) (int, error) }, error) { return os.Open("../../shared/eval/dev.tsv") }, 0.92, 0.90, false},
 	}
 	for _, s := range sets {
