@@ -417,15 +417,7 @@ func (f *fakeBotAPI) answerInline(p url.Values) (any, *fakeBotFault) {
 	if p.Get("inline_query_id") == "" {
 		return nil, fakeBotBadRequest("query is too old and response timeout expired or query ID is invalid")
 	}
-	var results []struct {
-		Type    string `json:"type"`
-		ID      string `json:"id"`
-		Title   string `json:"title"`
-		Content struct {
-			Text      string `json:"message_text"`
-			ParseMode string `json:"parse_mode"`
-		} `json:"input_message_content"`
-	}
+	var results []fakeInlineResult
 	if err := json.Unmarshal([]byte(p.Get("results")), &results); err != nil || results == nil {
 		return nil, fakeBotBadRequest("can't parse inline query results JSON object")
 	}
@@ -559,4 +551,16 @@ func tgInlineUpdate(user int64, query string) map[string]any {
 	return map[string]any{"inline_query": map[string]any{
 		"id": "iq" + strconv.FormatInt(time.Now().UnixNano(), 36), "query": query, "offset": "", "chat_type": "sender",
 		"from": map[string]any{"id": user, "is_bot": false, "first_name": "Tester"}}}
+}
+
+// fakeInlineResult is one article result of answerInlineQuery as the Bot API
+// receives it.
+type fakeInlineResult struct {
+	Type    string `json:"type"`
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Content struct {
+		Text      string `json:"message_text"`
+		ParseMode string `json:"parse_mode"`
+	} `json:"input_message_content"`
 }

@@ -427,14 +427,7 @@ func TestTelegramInlineQuery(t *testing.T) {
 	} {
 		fake.push(tgInlineUpdate(6001, tc.query))
 		c := fake.waitOK(t, "answerInlineQuery", i+1, tgWait)[i]
-		var results []struct {
-			ID      string `json:"id"`
-			Title   string `json:"title"`
-			Content struct {
-				Text      string `json:"message_text"`
-				ParseMode string `json:"parse_mode"`
-			} `json:"input_message_content"`
-		}
+		var results []fakeInlineResult
 		if err := json.Unmarshal([]byte(c.Params.Get("results")), &results); err != nil {
 			t.Fatal(err)
 		}
