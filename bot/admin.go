@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"faqbot/kb"
+	"faqbot/kb/state"
 )
 
 // Admin serves the operator routes POST /admin/reindex and GET /admin/stats,
@@ -20,7 +21,7 @@ type Admin struct {
 	Token     string
 	Reindexer *Reindexer
 	// Report reads the curator's report from the state store.
-	Report func(since time.Time) (kb.Report, error)
+	Report func(since time.Time) (state.Report, error)
 	Log    *slog.Logger
 }
 

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"faqbot/index/zh"
 	"fmt"
 	"log/slog"
 	"math"
@@ -22,7 +23,7 @@ type Searcher interface {
 	KB() *kb.KB
 }
 
-// Journal records every asked question for curator reports; *kb.Store is a
+// Journal records every asked question for curator reports; *state.Store is a
 // Journal. nil means nothing is recorded.
 type Journal interface {
 	RecordQuestion(e kb.LogEntry) error
@@ -88,7 +89,7 @@ var ErrNoLanguage = errors.New("unsupported language")
 func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 	start := time.Now()
 	text := Clean(q.Text, e.opts.MaxQuestionBytes)
-	detected := index.Detect(text)
+	detected := zh.Detect(text)
 	lang := q.Lang
 	switch lang {
 	case "":
@@ -133,13 +134,13 @@ func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 	if !a.Answered {
 		a.Text = noAnswerText(k, lang, a.Reason)
 	}
-	if lang == "zh" && index.IsTraditional(text) {
+	if lang == "zh" && zh.IsTraditional(text) {
 		a.Traditional = true
 		for _, s := range []*string{&a.Title, &a.Section, &a.Snippet, &a.Region, &a.Disclaimer, &a.Text} {
-			*s = index.ToTraditional(*s)
+			*s = zh.ToTraditional(*s)
 		}
 		for i := range a.Alternatives {
-			a.Alternatives[i].Title = index.ToTraditional(a.Alternatives[i].Title)
+			a.Alternatives[i].Title = zh.ToTraditional(a.Alternatives[i].Title)
 		}
 	}
 	e.record(ctx, q, a, time.Since(start))
@@ -284,7 +285,7 @@ func lastStart(s string) int {
 
 // detectOr is the question's language, or def when it has none.
 func detectOr(text, def string) string {
-	if l := index.Detect(text); l != "" {
+	if l := zh.Detect(text); l != "" {
 		return l
 	}
 	return def

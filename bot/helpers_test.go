@@ -11,6 +11,7 @@ import (
 	"faqbot/content"
 	"faqbot/index"
 	"faqbot/kb"
+	"faqbot/kb/state"
 )
 
 // update rewrites golden files: go test ./bot -update
@@ -46,9 +47,9 @@ func newTestEngine(t testing.TB, d Deps) *Engine {
 
 // newTestStore opens a real bbolt state store in a temporary directory and
 // checks its consistency when the test ends.
-func newTestStore(t testing.TB) *kb.Store {
+func newTestStore(t testing.TB) *state.Store {
 	t.Helper()
-	st, err := kb.OpenStore(t.TempDir())
+	st, err := state.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

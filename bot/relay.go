@@ -28,7 +28,7 @@ type relayAsker interface {
 	Article(lang, id string) (*kb.Article, bool)
 }
 
-// relayStore records votes; *kb.Store satisfies it.
+// relayStore records votes; *state.Store satisfies it.
 type relayStore interface {
 	HashUser(user string) string
 	RecordVote(v kb.Vote) error

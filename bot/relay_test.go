@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"faqbot/kb"
+	"faqbot/kb/state"
 )
 
 type relayEnv struct {
 	t   *testing.T
 	rl  *Relay
 	srv *httptest.Server
-	st  *kb.Store
+	st  *state.Store
 	eng *Engine
 }
 

@@ -2,16 +2,15 @@ package bot
 
 import (
 	"context"
+	"faqbot/kb/state"
 	"fmt"
 	"sort"
 	"strings"
-
-	"faqbot/kb"
 )
 
 // FormatReport renders the curator's report as plain text: one screen that
 // says what to write next.
-func FormatReport(r kb.Report) string {
+func FormatReport(r state.Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "since %s: %d questions\n", r.Since.Format("2006-01-02 15:04"), r.Questions)
 	b.WriteString("\nunanswered (most asked first):\n")
@@ -35,7 +34,7 @@ func FormatReport(r kb.Report) string {
 	for _, c := range r.TopArticles {
 		fmt.Fprintf(&b, "  %4d  %s (up %d, down %d)\n", c.Count, c.ID, c.Up, c.Down)
 	}
-	outcomes := func(title string, m map[string]kb.Outcome) {
+	outcomes := func(title string, m map[string]state.Outcome) {
 		fmt.Fprintf(&b, "\n%s:\n", title)
 		keys := make([]string, 0, len(m))
 		for k := range m {
@@ -68,7 +67,7 @@ const minSuggestCoverage = 0.3
 
 // Suggest finds, for each unanswered question group, the article it is
 // closest to, when it is close enough.
-func (e *Engine) Suggest(ctx context.Context, groups []kb.Group) ([]Suggestion, error) {
+func (e *Engine) Suggest(ctx context.Context, groups []state.Group) ([]Suggestion, error) {
 	var out []Suggestion
 	for _, g := range groups {
 		if len(g.Examples) == 0 {

@@ -61,7 +61,7 @@ type telegramAsker interface {
 	KB() *kb.KB
 }
 
-// telegramState is what the adapter keeps across restarts; *kb.Store
+// telegramState is what the adapter keeps across restarts; *state.Store
 // satisfies it.
 type telegramState interface {
 	HashUser(user string) string

@@ -1,13 +1,13 @@
 package bot
 
 import (
+	"faqbot/index/zh"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"faqbot/index"
 	"faqbot/kb"
 )
 
@@ -47,7 +47,7 @@ func parseTGLang(code string) (tgLang, bool) {
 // conv renders content text in the language's script.
 func (l tgLang) conv(s string) string {
 	if l.trad {
-		return index.ToTraditional(s)
+		return zh.ToTraditional(s)
 	}
 	return s
 }

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"faqbot/kb"
+	"faqbot/kb/state"
 )
 
 const (
@@ -61,7 +62,7 @@ func (o *tgFakeOps) Stats(context.Context) (string, error) { return o.stats, nil
 // talking to a fake Bot API server.
 type tgHarness struct {
 	fake *fakeBotAPI
-	st   *kb.Store
+	st   *state.Store
 	eng  *Engine
 	tg   *Telegram
 	logs *tgLogBuf
@@ -76,7 +77,7 @@ type tgOpts struct {
 }
 
 // startTelegram starts an adapter against fake with store st (nil: a new one).
-func startTelegram(t *testing.T, fake *fakeBotAPI, st *kb.Store, o tgOpts) *tgHarness {
+func startTelegram(t *testing.T, fake *fakeBotAPI, st *state.Store, o tgOpts) *tgHarness {
 	t.Helper()
 	if st == nil {
 		st = newTestStore(t)

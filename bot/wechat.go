@@ -27,7 +27,7 @@ type wechatAsker interface {
 	KB() *kb.KB
 }
 
-// wechatState is what the WeChat adapter keeps between messages; *kb.Store
+// wechatState is what the WeChat adapter keeps between messages; *state.Store
 // satisfies it.
 type wechatState interface {
 	HashUser(user string) string

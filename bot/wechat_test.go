@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"faqbot/kb"
+	"faqbot/kb/state"
 )
 
 // wechatNow is the injected clock of the WeChat tests.
@@ -106,7 +107,7 @@ type wechatEnv struct {
 	t   testing.TB
 	w   *WeChat
 	srv *httptest.Server
-	st  *kb.Store
+	st  *state.Store
 	eng *countingAsker
 	cfg WeChatConfig
 }
@@ -120,7 +121,7 @@ func newWeChatEnv(t testing.TB, cfg WeChatConfig) *wechatEnv {
 	return newWeChatEnvWith(t, cfg, st, eng)
 }
 
-func newWeChatEnvWith(t testing.TB, cfg WeChatConfig, st *kb.Store, eng *countingAsker) *wechatEnv {
+func newWeChatEnvWith(t testing.TB, cfg WeChatConfig, st *state.Store, eng *countingAsker) *wechatEnv {
 	t.Helper()
 	if cfg.Token == "" {
 		cfg.Token = wechatTestToken

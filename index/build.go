@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"errors"
+	"faqbot/index/zh"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -97,12 +98,12 @@ func fill(ctx context.Context, bi bleve.Index, k *kb.KB, lang string) error {
 			return err
 		}
 		for i, q := range append([]string{a.Title}, a.Questions...) {
-			if err := batch.Index(docID(a.ID, "q", i), map[string]any{fieldKind: "q", fieldText: Fold(q)}); err != nil {
+			if err := batch.Index(docID(a.ID, "q", i), map[string]any{fieldKind: "q", fieldText: zh.Fold(q)}); err != nil {
 				return fmt.Errorf("index %s: %w", a.File, err)
 			}
 		}
 		for i, p := range a.Passages() {
-			if err := batch.Index(docID(a.ID, "p", i), map[string]any{fieldKind: "p", fieldText: Fold(p.Heading + "\n" + p.Body)}); err != nil {
+			if err := batch.Index(docID(a.ID, "p", i), map[string]any{fieldKind: "p", fieldText: zh.Fold(p.Heading + "\n" + p.Body)}); err != nil {
 				return fmt.Errorf("index %s: %w", a.File, err)
 			}
 		}
@@ -151,7 +152,7 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 			for _, p := range a.Passages() {
 				text.WriteString(p.Heading + "\n" + p.Body + "\n")
 			}
-			for _, t := range analyze(an, Fold(text.String())) {
+			for _, t := range analyze(an, zh.Fold(text.String())) {
 				set[t] = true
 				st.df[t]++
 			}
@@ -166,7 +167,7 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 		for _, a := range k.Articles(lang) {
 			for _, q := range append([]string{a.Title}, a.Questions...) {
 				ph := phrasing{tokens: map[string]bool{}}
-				for _, t := range analyze(an, Fold(q)) {
+				for _, t := range analyze(an, zh.Fold(q)) {
 					ph.tokens[t] = true
 					ph.weight += st.idf(t)
 				}
@@ -178,7 +179,7 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 	for _, g := range k.Synonyms() {
 		var terms []synTerm
 		for _, t := range g {
-			f := Fold(t)
+			f := zh.Fold(t)
 			terms = append(terms, synTerm{folded: f, tokens: analyze(an, f)})
 		}
 		ix.syn = append(ix.syn, terms)

@@ -3,6 +3,7 @@ package index
 import (
 	"cmp"
 	"context"
+	"faqbot/index/zh"
 	"fmt"
 	"slices"
 	"sort"
@@ -68,7 +69,7 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 	if !ok {
 		return nil, fmt.Errorf("search: unknown language %q", lang)
 	}
-	folded := Fold(question)
+	folded := zh.Fold(question)
 	tokens := slices.DeleteFunc(analyze(ix.an, folded), func(t string) bool {
 		return len(t) == 1 // a lone Latin letter or digit ("<b>", "class b") says nothing
 	})
@@ -236,10 +237,10 @@ func hasTerm(folded, words, term string) bool {
 // FindTerm returns the first of terms that text contains, comparing folded
 // forms with the same whole-word rule as synonym expansion; "" if none.
 func FindTerm(text string, terms []string) string {
-	folded := Fold(text)
+	folded := zh.Fold(text)
 	words := wordsOf(folded)
 	for _, t := range terms {
-		if hasTerm(folded, words, Fold(t)) {
+		if hasTerm(folded, words, zh.Fold(t)) {
 			return t
 		}
 	}

@@ -3,6 +3,7 @@ package index
 import (
 	"bufio"
 	"context"
+	"faqbot/index/zh"
 	"flag"
 	"fmt"
 	"os"
@@ -84,7 +85,7 @@ func TestSearchInputs(t *testing.T) {
 // written with the other name.
 func TestSynonymExpansion(t *testing.T) {
 	ix := memIndex(t)
-	syn := ix.expand(Fold("我的农合断了一年"))
+	syn := ix.expand(zh.Fold("我的农合断了一年"))
 	if len(syn) == 0 {
 		t.Fatal("农合 not recognised as a synonym term")
 	}
@@ -119,7 +120,7 @@ func TestRanking(t *testing.T) {
 		if !ok || strings.HasPrefix(q, "#") || want == "-" || q == "question" {
 			continue
 		}
-		hits, err := ix.Search(context.Background(), q, Detect(q), 5)
+		hits, err := ix.Search(context.Background(), q, zh.Detect(q), 5)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,7 @@
 // Package kb is faqbot's knowledge base: the article model, loading and strict
 // validation of the curated content/ tree (front matter, sections, disclaimer,
-// synonyms), and the bbolt state store for what must survive a restart
-// (Telegram offset, user languages, seen message ids, votes, unanswered log).
+// synonyms, scope), the labelled-question files every evaluator reads, and the
+// records users leave (votes, asked questions) that the state store keeps.
 //
-// Nothing outside kb imports bbolt.
+// kb holds no state and imports no database; the state store is kb/state.
 package kb

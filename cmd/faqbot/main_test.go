@@ -12,6 +12,7 @@ import (
 
 	"faqbot/content"
 	"faqbot/kb"
+	"faqbot/kb/state"
 )
 
 func runCmd(t *testing.T, stdin string, args ...string) (string, string, error) {
@@ -159,12 +160,12 @@ func TestReindexOffline(t *testing.T) {
 	if err != nil || !strings.Contains(out, "changed: 0") || !strings.Contains(out, "titles top-1 96/96") {
 		t.Fatalf("second reindex: %v\n%s", err, out)
 	}
-	s, err := kb.OpenStore(data) // as a running server would
+	s, err := state.Open(data) // as a running server would
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, _, err := runCmd(t, "", "reindex", "-data", data); !errors.Is(err, kb.ErrStoreLocked) || !strings.Contains(err.Error(), "-server URL") {
+	if _, _, err := runCmd(t, "", "reindex", "-data", data); !errors.Is(err, state.ErrLocked) || !strings.Contains(err.Error(), "-server URL") {
 		t.Errorf("reindex beside a running server: %v", err)
 	}
 }

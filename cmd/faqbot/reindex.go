@@ -14,6 +14,7 @@ import (
 	"faqbot/bot"
 	"faqbot/index"
 	"faqbot/kb"
+	"faqbot/kb/state"
 )
 
 func runReindex(ctx context.Context, cfg *config, args []string, s stdio) error {
@@ -30,8 +31,8 @@ func runReindex(ctx context.Context, cfg *config, args []string, s stdio) error 
 		return remoteReindex(ctx, cfg, s)
 	}
 	// Offline: refuse when a server owns the data directory.
-	store, err := kb.OpenStore(cfg.Data)
-	if errors.Is(err, kb.ErrStoreLocked) {
+	store, err := state.Open(cfg.Data)
+	if errors.Is(err, state.ErrLocked) {
 		return fmt.Errorf("%w\na faqbot server is running on %s: use `faqbot reindex -server URL` to switch it without a restart", err, cfg.Data)
 	}
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"faqbot/content"
 	"faqbot/index"
 	"faqbot/kb"
+	"faqbot/kb/state"
 )
 
 // server is everything `faqbot serve` runs, built by newServer so tests can
@@ -28,7 +29,7 @@ import (
 type server struct {
 	cfg       *config
 	log       *slog.Logger
-	store     *kb.Store
+	store     *state.Store
 	live      *index.Live
 	engine    *bot.Engine
 	reindexer *bot.Reindexer
@@ -65,7 +66,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 	if err != nil {
 		return nil, err
 	}
-	store, err := kb.OpenStore(cfg.Data)
+	store, err := state.Open(cfg.Data)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +103,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", srv.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(srv.registry, promhttp.HandlerOpts{}))
-	admin := &bot.Admin{Token: cfg.AdminToken, Reindexer: srv.reindexer, Log: log, Report: func(since time.Time) (kb.Report, error) {
+	admin := &bot.Admin{Token: cfg.AdminToken, Reindexer: srv.reindexer, Log: log, Report: func(since time.Time) (state.Report, error) {
 		return store.Report(since, 20)
 	}}
 	mux.Handle("/admin/reindex", admin.ReindexHandler())

@@ -8,14 +8,14 @@ import (
 	"time"
 
 	"faqbot/bot"
-	"faqbot/kb"
+	"faqbot/kb/state"
 )
 
 func runStats(ctx context.Context, cfg *config, args []string, s stdio) error {
 	if len(args) > 0 {
 		return fmt.Errorf("%w: stats takes no arguments", errUsage)
 	}
-	store, err := kb.OpenStore(cfg.Data)
+	store, err := state.Open(cfg.Data)
 	if err != nil {
 		return err
 	}

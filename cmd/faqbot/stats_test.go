@@ -5,13 +5,14 @@ import (
 	"testing"
 
 	"faqbot/kb"
+	"faqbot/kb/state"
 )
 
 // TestStatsSuggest: unanswered questions close to an article are proposed
 // as `questions` lines for it; far ones are not; nothing is written.
 func TestStatsSuggest(t *testing.T) {
 	data := t.TempDir()
-	s, err := kb.OpenStore(data)
+	s, err := state.Open(data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"faqbot/content"
 	"faqbot/index"
 	"faqbot/kb"
+	"faqbot/kb/state"
 )
 
 func main() {
@@ -50,7 +51,7 @@ func run(addr, data, token, aesKey, appID, secret string) error {
 		defer os.RemoveAll(dir)
 		data = dir
 	}
-	st, err := kb.OpenStore(data)
+	st, err := state.Open(data)
 	if err != nil {
 		return err
 	}

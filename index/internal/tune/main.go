@@ -10,6 +10,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"faqbot/index/zh"
 	"fmt"
 	"log"
 	"os"
@@ -41,7 +42,7 @@ func main() {
 		for sc.Scan() {
 			q, want, ok := strings.Cut(sc.Text(), "\t")
 			if ok && want != "-" && want != "expected" && !strings.HasPrefix(q, "#") {
-				cases = append(cases, labelled{q, index.Detect(q), want})
+				cases = append(cases, labelled{q, zh.Detect(q), want})
 			}
 		}
 		f.Close()

@@ -1,4 +1,4 @@
-package kb
+package state
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"faqbot/kb"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,12 +20,12 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// ErrStoreLocked is returned by OpenStore when another process holds the
+// ErrLocked is returned by Open when another process holds the
 // state store.
-var ErrStoreLocked = errors.New("state store is in use by another faqbot")
+var ErrLocked = errors.New("state store is in use by another faqbot")
 
-// StoreFile is the state store's file name under the data directory.
-const StoreFile = "state.db"
+// File is the state store's file name under the data directory.
+const File = "state.db"
 
 // Buckets of the state store.
 var (
@@ -32,7 +33,7 @@ var (
 	bucketOffsets = []byte("offsets") // name → int64 (Telegram update offset)
 	bucketLangs   = []byte("langs")   // user hash → language
 	bucketTemp    = []byte("temp")    // kind/key → expiring value (seen ids, sessions)
-	bucketVotes   = []byte("votes")   // user hash/lang/article → Vote
+	bucketVotes   = []byte("votes")   // user hash/lang/article → kb.Vote
 	bucketLog     = []byte("log")     // time+seq → LogEntry (no user ids)
 	allBuckets    = [][]byte{bucketMeta, bucketOffsets, bucketLangs, bucketTemp, bucketVotes, bucketLog}
 )
@@ -44,7 +45,7 @@ type Store struct {
 	salt []byte
 
 	mu      sync.Mutex // guards pending and closed
-	pending []LogEntry
+	pending []kb.LogEntry
 	closed  bool
 	flushMu sync.Mutex // one log batch at a time; guards seq
 	seq     uint32
@@ -58,20 +59,20 @@ type Store struct {
 // reported (a logger); call it before the first RecordQuestion.
 func (s *Store) SetLogErrorHandler(fn func(error)) { s.onLogError = fn }
 
-// OpenStore opens (creating if needed) the state store in dir. A second
-// process gets ErrStoreLocked within two seconds instead of waiting forever.
-func OpenStore(dir string) (*Store, error) {
+// Open opens (creating if needed) the state store in dir. A second
+// process gets ErrLocked within two seconds instead of waiting forever.
+func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("state store: %w", err)
 	}
-	path := filepath.Join(dir, StoreFile)
+	path := filepath.Join(dir, File)
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if errors.Is(err, bolt.ErrTimeout) {
 		pid := "?"
 		if b, rerr := os.ReadFile(path + ".pid"); rerr == nil {
 			pid = strings.TrimSpace(string(b))
 		}
-		return nil, fmt.Errorf("%s (pid %s): %w", path, pid, ErrStoreLocked)
+		return nil, fmt.Errorf("%s (pid %s): %w", path, pid, ErrLocked)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open state store %s: %w", path, err)
@@ -222,19 +223,9 @@ func (s *Store) ClaimTemp(kind, key string, val []byte, ttl time.Duration) (bool
 	return claimed, existing, err
 }
 
-// Vote is one helpful / not-helpful vote on an answer.
-type Vote struct {
-	UserHash string    `json:"-"`
-	Article  string    `json:"article"`
-	Lang     string    `json:"lang"`
-	Channel  string    `json:"channel"`
-	Up       bool      `json:"up"`
-	Time     time.Time `json:"time"`
-}
-
 // RecordVote stores a vote; a user's later vote on the same article replaces
 // the earlier one, so repeated clicks do not skew the counts.
-func (s *Store) RecordVote(v Vote) error {
+func (s *Store) RecordVote(v kb.Vote) error {
 	if v.Article == "" || strings.ContainsRune(v.Article, '/') {
 		return fmt.Errorf("vote: bad article id %q", v.Article)
 	}
@@ -250,29 +241,17 @@ func (s *Store) RecordVote(v Vote) error {
 	})
 }
 
-// LogEntry is one asked question in the query log. It holds no user id.
-type LogEntry struct {
-	Time     time.Time     `json:"t"`
-	Channel  string        `json:"ch"`
-	Lang     string        `json:"lang"`
-	Question string        `json:"q"`
-	ID       string        `json:"id,omitempty"` // empty: not answered
-	Reason   string        `json:"reason,omitempty"`
-	Score    float64       `json:"score"`
-	Latency  time.Duration `json:"lat"`
-}
-
 // RecordQuestion appends to the query log. Entries are written in batches
 // by a background writer (one fsync per batch instead of per question);
 // Close and FlushLog write what is pending.
-func (s *Store) RecordQuestion(e LogEntry) error {
+func (s *Store) RecordQuestion(e kb.LogEntry) error {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return ErrStoreClosed
+		return ErrClosed
 	}
 	s.pending = append(s.pending, e)
 	if len(s.pending) == 1 {
@@ -284,8 +263,8 @@ func (s *Store) RecordQuestion(e LogEntry) error {
 	return nil
 }
 
-// ErrStoreClosed is returned for writes after Close.
-var ErrStoreClosed = errors.New("state store closed")
+// ErrClosed is returned for writes after Close.
+var ErrClosed = errors.New("state store closed")
 
 // logBatchDelay is how long the writer waits to gather a batch.
 const logBatchDelay = 50 * time.Millisecond
@@ -331,14 +310,14 @@ func (s *Store) FlushLog() error {
 
 // Log calls fn for every log entry since t, oldest first, including those
 // still waiting to be written.
-func (s *Store) Log(since time.Time, fn func(LogEntry) error) error {
+func (s *Store) Log(since time.Time, fn func(kb.LogEntry) error) error {
 	if err := s.FlushLog(); err != nil {
 		return err
 	}
 	return s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketLog).Cursor()
 		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, uint64(max(since.UnixNano(), 0)))); k != nil; k, v = c.Next() {
-			var e LogEntry
+			var e kb.LogEntry
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("log entry %x: %w", k, err)
 			}
@@ -351,10 +330,10 @@ func (s *Store) Log(since time.Time, fn func(LogEntry) error) error {
 }
 
 // Votes calls fn for every vote cast since t.
-func (s *Store) Votes(since time.Time, fn func(Vote) error) error {
+func (s *Store) Votes(since time.Time, fn func(kb.Vote) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketVotes).ForEach(func(k, v []byte) error {
-			var vote Vote
+			var vote kb.Vote
 			if err := json.Unmarshal(v, &vote); err != nil {
 				return fmt.Errorf("vote %q: %w", k, err)
 			}
@@ -397,7 +376,7 @@ func (s *Store) Sweep(now time.Time, retention time.Duration) (int, error) {
 		}
 		c = tx.Bucket(bucketVotes).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			var vote Vote
+			var vote kb.Vote
 			if json.Unmarshal(v, &vote) == nil && vote.Time.Before(now.Add(-retention)) {
 				if err := c.Delete(); err != nil {
 					return err
@@ -447,7 +426,7 @@ func (s *Store) Check() error {
 			return err
 		}
 		if err := tx.Bucket(bucketVotes).ForEach(func(k, v []byte) error {
-			var vote Vote
+			var vote kb.Vote
 			if err := json.Unmarshal(v, &vote); err != nil {
 				return fmt.Errorf("vote %q: %w", k, err)
 			}
@@ -456,7 +435,7 @@ func (s *Store) Check() error {
 			return err
 		}
 		return tx.Bucket(bucketLog).ForEach(func(k, v []byte) error {
-			var e LogEntry
+			var e kb.LogEntry
 			if len(k) != 12 {
 				return fmt.Errorf("log key %x: %d bytes", k, len(k))
 			}

@@ -1,6 +1,7 @@
-package kb
+package state
 
 import (
+	"faqbot/kb"
 	"sort"
 	"strings"
 	"time"
@@ -65,7 +66,7 @@ func (s *Store) Report(since time.Time, top int) (Report, error) {
 	rep := Report{Since: since, ByChannel: map[string]Outcome{}, ByLang: map[string]Outcome{}}
 	groups := map[string]*Group{}
 	answered := map[string]int{}
-	err := s.Log(since, func(e LogEntry) error {
+	err := s.Log(since, func(e kb.LogEntry) error {
 		rep.Questions++
 		bump := func(m map[string]Outcome, key string) {
 			o := m[key]
@@ -100,7 +101,7 @@ func (s *Store) Report(since time.Time, top int) (Report, error) {
 		return rep, err
 	}
 	votes := map[string]*ArticleCount{}
-	err = s.Votes(since, func(v Vote) error {
+	err = s.Votes(since, func(v kb.Vote) error {
 		c := votes[v.Article]
 		if c == nil {
 			c = &ArticleCount{ID: v.Article}

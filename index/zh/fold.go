@@ -1,4 +1,4 @@
-package index
+package zh
 
 import (
 	"strings"

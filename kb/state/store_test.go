@@ -1,7 +1,8 @@
-package kb
+package state
 
 import (
 	"errors"
+	"faqbot/kb"
 	"strings"
 	"testing"
 	"time"
@@ -9,7 +10,7 @@ import (
 
 func openTestStore(t *testing.T, dir string) *Store {
 	t.Helper()
-	s, err := OpenStore(dir)
+	s, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,23 +89,23 @@ func TestStore(t *testing.T) {
 		{"vote replaces", func(t *testing.T, s *Store) {
 			u := s.HashUser("tg:7")
 			for _, up := range []bool{true, false} {
-				if err := s.RecordVote(Vote{UserHash: u, Article: "lost-card", Lang: "zh", Channel: "telegram", Up: up}); err != nil {
+				if err := s.RecordVote(kb.Vote{UserHash: u, Article: "lost-card", Lang: "zh", Channel: "telegram", Up: up}); err != nil {
 					t.Fatal(err)
 				}
 			}
-			var votes []Vote
-			s.Votes(time.Time{}, func(v Vote) error { votes = append(votes, v); return nil })
+			var votes []kb.Vote
+			s.Votes(time.Time{}, func(v kb.Vote) error { votes = append(votes, v); return nil })
 			if len(votes) != 1 || votes[0].Up || votes[0].UserHash != u {
 				t.Errorf("votes = %+v, want one down vote", votes)
 			}
-			if err := s.RecordVote(Vote{Article: "a/b"}); err == nil {
+			if err := s.RecordVote(kb.Vote{Article: "a/b"}); err == nil {
 				t.Error("accepted article id with a slash")
 			}
 		}},
 		{"log and retention", func(t *testing.T, s *Store) {
 			now := time.Now()
 			for i, age := range []time.Duration{100 * 24 * time.Hour, time.Hour, time.Minute} {
-				e := LogEntry{Time: now.Add(-age), Channel: "api", Lang: "zh", Question: "q" + string(rune('a'+i))}
+				e := kb.LogEntry{Time: now.Add(-age), Channel: "api", Lang: "zh", Question: "q" + string(rune('a'+i))}
 				if err := s.RecordQuestion(e); err != nil {
 					t.Fatal(err)
 				}
@@ -114,17 +115,17 @@ func TestStore(t *testing.T) {
 				t.Errorf("sweep removed %d (%v), want the 100-day-old entry", n, err)
 			}
 			var got []string
-			s.Log(time.Time{}, func(e LogEntry) error { got = append(got, e.Question); return nil })
+			s.Log(time.Time{}, func(e kb.LogEntry) error { got = append(got, e.Question); return nil })
 			if strings.Join(got, ",") != "qb,qc" {
 				t.Errorf("log = %v", got)
 			}
 		}},
 		{"report groups", func(t *testing.T, s *Store) {
 			for _, q := range []string{"公积金怎么取？", "公积金 怎么取", "ＡＢＣ"} {
-				s.RecordQuestion(LogEntry{Channel: "wechat", Lang: "zh", Question: q})
+				s.RecordQuestion(kb.LogEntry{Channel: "wechat", Lang: "zh", Question: q})
 			}
-			s.RecordQuestion(LogEntry{Channel: "telegram", Lang: "zh", Question: "医保卡丢了", ID: "lost-card"})
-			s.RecordVote(Vote{UserHash: "u1", Article: "lost-card", Lang: "zh", Channel: "telegram", Up: false})
+			s.RecordQuestion(kb.LogEntry{Channel: "telegram", Lang: "zh", Question: "医保卡丢了", ID: "lost-card"})
+			s.RecordVote(kb.Vote{UserHash: "u1", Article: "lost-card", Lang: "zh", Channel: "telegram", Up: false})
 			r, err := s.Report(time.Now().Add(-time.Hour), 10)
 			if err != nil {
 				t.Fatal(err)
@@ -156,10 +157,10 @@ func TestStoreLocked(t *testing.T) {
 	s := openTestStore(t, dir)
 	defer s.Close()
 	start := time.Now()
-	_, err := OpenStore(dir)
+	_, err := Open(dir)
 	took := time.Since(start)
-	if !errors.Is(err, ErrStoreLocked) {
-		t.Fatalf("second open: %v, want ErrStoreLocked", err)
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second open: %v, want ErrLocked", err)
 	}
 	if !strings.Contains(err.Error(), "in use by another faqbot (pid") && !strings.Contains(err.Error(), "(pid") {
 		t.Errorf("error %q does not name the pid", err)
@@ -187,20 +188,20 @@ func TestQueryLogSurvivesClose(t *testing.T) {
 	dir := t.TempDir()
 	s := openTestStore(t, dir)
 	for i := range 100 {
-		if err := s.RecordQuestion(LogEntry{Channel: "api", Lang: "zh", Question: "q" + string(rune('0'+i%10))}); err != nil {
+		if err := s.RecordQuestion(kb.LogEntry{Channel: "api", Lang: "zh", Question: "q" + string(rune('0'+i%10))}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordQuestion(LogEntry{Question: "late"}); !errors.Is(err, ErrStoreClosed) {
+	if err := s.RecordQuestion(kb.LogEntry{Question: "late"}); !errors.Is(err, ErrClosed) {
 		t.Errorf("write after close: %v", err)
 	}
 	s = openTestStore(t, dir)
 	defer s.Close()
 	n := 0
-	s.Log(time.Time{}, func(LogEntry) error { n++; return nil })
+	s.Log(time.Time{}, func(kb.LogEntry) error { n++; return nil })
 	if n != 100 {
 		t.Errorf("%d of 100 entries after reopening", n)
 	}

@@ -1,0 +1,27 @@
+// Records users leave behind: votes and asked questions. The state store
+// (kb/state) keeps them; the engine and channels only make them.
+package kb
+
+import "time"
+
+// Vote is one helpful / not-helpful vote on an answer.
+type Vote struct {
+	UserHash string    `json:"-"`
+	Article  string    `json:"article"`
+	Lang     string    `json:"lang"`
+	Channel  string    `json:"channel"`
+	Up       bool      `json:"up"`
+	Time     time.Time `json:"time"`
+}
+
+// LogEntry is one asked question in the query log. It holds no user id.
+type LogEntry struct {
+	Time     time.Time     `json:"t"`
+	Channel  string        `json:"ch"`
+	Lang     string        `json:"lang"`
+	Question string        `json:"q"`
+	ID       string        `json:"id,omitempty"` // empty: not answered
+	Reason   string        `json:"reason,omitempty"`
+	Score    float64       `json:"score"`
+	Latency  time.Duration `json:"lat"`
+}
