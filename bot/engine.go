@@ -132,7 +132,7 @@ func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 		}
 	}
 	if !a.Answered {
-		a.Text = noAnswerText(k, lang, a.Reason)
+		a.Text = ReplyText(k, lang, a.Reason)
 	}
 	if lang == "zh" && zh.IsTraditional(text) {
 		a.Traditional = true
@@ -184,7 +184,7 @@ func (e *Engine) fill(a *Answer, k *kb.KB, question string, hits []index.Hit, ma
 			})
 		}
 	}
-	a.Text = answerText(*a, p, art)
+	a.Text = AnswerText(*a, art)
 }
 
 // confident decides whether the best hit answers the question: a question
@@ -247,9 +247,6 @@ func (e *Engine) record(ctx context.Context, q Question, a Answer, took time.Dur
 		e.log.Warn("journal", "err", err)
 	}
 }
-
-// Article returns a whole article for "full article" requests.
-func (e *Engine) Article(lang, id string) (*kb.Article, bool) { return e.src.KB().Article(lang, id) }
 
 // KB returns the knowledge base now serving.
 func (e *Engine) KB() *kb.KB { return e.src.KB() }

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -20,13 +19,6 @@ import (
 
 	"faqbot/kb"
 )
-
-// relayAsker is what the JSON relay needs from the engine; *Engine
-// satisfies it.
-type relayAsker interface {
-	Ask(ctx context.Context, q Question) (Answer, error)
-	Article(lang, id string) (*kb.Article, bool)
-}
 
 // relayStore records votes; *state.Store satisfies it.
 type relayStore interface {
@@ -57,7 +49,7 @@ const (
 // channel "web". The page is public, so this grants nothing a visitor
 // lacks, while relay-asserted user ids stay authenticated.
 type Relay struct {
-	eng    relayAsker
+	eng    Asker
 	st     relayStore
 	secret []byte
 	log    *slog.Logger
@@ -69,7 +61,7 @@ type Relay struct {
 }
 
 // NewRelay returns the relay; secret "" accepts unsigned requests.
-func NewRelay(eng relayAsker, st relayStore, secret string, log *slog.Logger) *Relay {
+func NewRelay(eng Asker, st relayStore, secret string, log *slog.Logger) *Relay {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -41,8 +41,9 @@ func isMedical(text string) bool {
 // those present in the knowledge base are shown.
 var exampleIDs = []string{"remote-filing", "lost-card", "family-bind", "deductible-threshold", "resident-vs-cooperative"}
 
-// Examples returns up to n example questions (article titles) in lang.
-func Examples(k *kb.KB, lang string, n int) []*kb.Article {
+// ExampleArticles returns up to n articles whose titles are good example
+// questions, in lang.
+func ExampleArticles(k *kb.KB, lang string, n int) []*kb.Article {
 	var out []*kb.Article
 	for _, id := range exampleIDs {
 		if a, ok := k.Article(lang, id); ok && len(out) < n {
@@ -69,10 +70,11 @@ var noAnswerIntro = map[string]map[string]string{
 
 var examplesLabel = map[string]string{"zh": "您可以这样问：", "en": "You can ask, for example:"}
 
-func noAnswerText(k *kb.KB, lang, reason string) string {
+// ReplyText is the reply for a message answered without an article.
+func ReplyText(k *kb.KB, lang, reason string) string {
 	var b strings.Builder
 	b.WriteString(noAnswerIntro[lang][reason])
-	if ex := Examples(k, lang, 3); len(ex) > 0 && reason != ReasonMedical {
+	if ex := ExampleArticles(k, lang, 3); len(ex) > 0 && reason != ReasonMedical {
 		b.WriteString("\n\n" + examplesLabel[lang])
 		for _, a := range ex {
 			b.WriteString("\n- " + a.Title)
@@ -99,11 +101,13 @@ func MetaLine(lang string, a *kb.Article) string {
 // AlternativesLabel introduces the runners-up in lang.
 func AlternativesLabel(lang string) string { return labels[lang]["alts"] }
 
-func answerText(a Answer, p kb.Section, art *kb.Article) string {
+// AnswerText is the whole reply for an answered question as a plain-text
+// chat shows it: title, passage, region and date, runners-up, disclaimer.
+func AnswerText(a Answer, art *kb.Article) string {
 	var b strings.Builder
 	b.WriteString(a.Title + "\n\n")
-	if p.Heading != art.Title {
-		b.WriteString(p.Heading + "\n")
+	if a.Section != art.Title {
+		b.WriteString(a.Section + "\n")
 	}
 	b.WriteString(a.Snippet + "\n\n" + MetaLine(a.Lang, art))
 	if len(a.Alternatives) > 0 {

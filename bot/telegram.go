@@ -53,14 +53,6 @@ type TelegramOperator interface {
 	Stats(ctx context.Context) (string, error)
 }
 
-// telegramAsker is what the adapter needs from the answer engine; *Engine
-// satisfies it.
-type telegramAsker interface {
-	Ask(ctx context.Context, q Question) (Answer, error)
-	Article(lang, id string) (*kb.Article, bool)
-	KB() *kb.KB
-}
-
 // telegramState is what the adapter keeps across restarts; *state.Store
 // satisfies it.
 type telegramState interface {
@@ -90,7 +82,7 @@ type Telegram struct {
 	cfg       TelegramConfig
 	bot       *tgbotapi.BotAPI
 	client    *http.Client
-	eng       telegramAsker
+	eng       Asker
 	st        telegramState
 	ops       TelegramOperator
 	log       *slog.Logger
@@ -114,7 +106,7 @@ var tgSecretTokenRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 // NewTelegram checks the token with getMe (a wrong token or an unreachable
 // endpoint fails here, with a message that never contains the token) and
 // returns the adapter; Run starts it.
-func NewTelegram(ctx context.Context, cfg TelegramConfig, eng telegramAsker, st telegramState, ops TelegramOperator) (*Telegram, error) {
+func NewTelegram(ctx context.Context, cfg TelegramConfig, eng Asker, st telegramState, ops TelegramOperator) (*Telegram, error) {
 	if strings.TrimSpace(cfg.Token) == "" {
 		return nil, errors.New("telegram: empty token")
 	}
@@ -436,7 +428,7 @@ func (t *Telegram) answerMessage(a Answer) tgMessage {
 			return tgAnswerCard(a, art).message()
 		}
 	}
-	return tgRenderNoAnswer(a, Topics(t.eng.KB(), a.Lang))
+	return tgRenderNoAnswer(a, t.eng.Topics(a.Lang))
 }
 
 // tgCommands are the commands the bot knows.
@@ -458,10 +450,9 @@ func (t *Telegram) onCommand(ctx context.Context, in tgIn, m *tgbotapi.Message) 
 	}
 	ui := t.uiLang(in.user)
 	args := strings.TrimSpace(m.CommandArguments())
-	k := t.eng.KB()
 	switch cmd {
 	case "start", "help":
-		return t.reply(ctx, in, tgRenderHelp(ui, Examples(k, ui.lang, 4)))
+		return t.reply(ctx, in, tgRenderHelp(ui, t.eng.Examples(ui.lang, 4)))
 	case "lang":
 		return t.setLang(ctx, in, args)
 	case "a":
@@ -473,9 +464,9 @@ func (t *Telegram) onCommand(ctx context.Context, in tgIn, m *tgbotapi.Message) 
 		if !ok {
 			return t.reply(ctx, in, tgRenderText(fmt.Sprintf(ui.label("no_article"), Clean(args, 64))))
 		}
-		return t.reply(ctx, in, tgRenderArticle(art, k.Disclaimer(ui.lang), ui)...)
+		return t.reply(ctx, in, tgRenderArticle(art, t.eng.Disclaimer(ui.lang), ui)...)
 	case "topics":
-		return t.reply(ctx, in, tgRenderTopics(Topics(k, ui.lang), ui)...)
+		return t.reply(ctx, in, tgRenderTopics(t.eng.Topics(ui.lang), ui)...)
 	case "reindex", "stats":
 		return t.operator(ctx, in, cmd)
 	}
@@ -547,7 +538,6 @@ func (t *Telegram) onCallback(ctx context.Context, cq *tgbotapi.CallbackQuery) e
 		}
 		return err
 	}
-	k := t.eng.KB()
 	switch d.kind {
 	case tgCbUp, tgCbDown:
 		if _, ok := t.eng.Article(d.lang.lang, d.arg); !ok {
@@ -571,11 +561,11 @@ func (t *Telegram) onCallback(ctx context.Context, cq *tgbotapi.CallbackQuery) e
 			return err
 		}
 		if d.kind == tgCbFull {
-			return t.reply(ctx, in, tgRenderArticle(art, k.Disclaimer(d.lang.lang), d.lang)...)
+			return t.reply(ctx, in, tgRenderArticle(art, t.eng.Disclaimer(d.lang.lang), d.lang)...)
 		}
-		return t.reply(ctx, in, tgArticleCard(k, art, d.lang).message())
+		return t.reply(ctx, in, tgArticleCard(t.eng, art, d.lang).message())
 	case tgCbTopic:
-		for _, tp := range Topics(k, d.lang.lang) {
+		for _, tp := range t.eng.Topics(d.lang.lang) {
 			if tp.Key == d.arg {
 				if err := ack(""); err != nil {
 					return err
@@ -594,13 +584,12 @@ const tgMaxInline = 5
 // five articles, each sending title, passage, region line and disclaimer. An
 // empty query offers the example questions.
 func (t *Telegram) onInline(ctx context.Context, q *tgbotapi.InlineQuery) error {
-	k := t.eng.KB()
 	lang := t.userLang(q.From)
 	var cards []tgCard
 	if text := Clean(q.Query, 256); text == "" {
 		ui := t.uiLang(q.From)
-		for _, art := range Examples(k, ui.lang, tgMaxInline) {
-			cards = append(cards, tgArticleCard(k, art, ui))
+		for _, art := range t.eng.Examples(ui.lang, tgMaxInline) {
+			cards = append(cards, tgArticleCard(t.eng, art, ui))
 		}
 	} else {
 		a, err := t.eng.Ask(ctx, Question{Text: text, Lang: lang, Channel: tgChannel, User: tgUserKey(q.From),
@@ -616,7 +605,7 @@ func (t *Telegram) onInline(ctx context.Context, q *tgbotapi.InlineQuery) error 
 			l := tgLang{lang: a.Lang, trad: a.Traditional}
 			for _, alt := range a.Alternatives {
 				if art, ok := t.eng.Article(a.Lang, alt.ID); ok && len(cards) < tgMaxInline {
-					cards = append(cards, tgArticleCard(k, art, l))
+					cards = append(cards, tgArticleCard(t.eng, art, l))
 				}
 			}
 		}

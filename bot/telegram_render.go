@@ -225,7 +225,7 @@ func tgAnswerCard(a Answer, art *kb.Article) tgCard {
 
 // tgArticleCard is an article's first passage as a card, with up to three
 // related articles as follow-ups.
-func tgArticleCard(k *kb.KB, art *kb.Article, l tgLang) tgCard {
+func tgArticleCard(k Asker, art *kb.Article, l tgLang) tgCard {
 	c := tgCard{
 		Lang: l, ID: art.ID, Title: l.conv(art.Title),
 		Meta: l.conv(MetaLine(art.Lang, art)), Disclaimer: l.conv(k.Disclaimer(art.Lang)),

@@ -108,14 +108,14 @@ func TestTelegramRenderGolden(t *testing.T) {
 		{name: "no_answer_zh", a: ask("今天天气怎么样", ""), check: func(a Answer) bool { return !a.Answered }},
 		{name: "no_answer_medical_en", a: ask("My headache hurts, what can I do?", ""), check: func(a Answer) bool { return a.Reason == ReasonMedical }},
 		{name: "no_answer_empty", a: ask("🙂🙂", ""), check: func(a Answer) bool { return a.Reason == ReasonEmpty }},
-		{name: "help_zh", msgs: []tgMessage{tgRenderHelp(zh, Examples(k, "zh", 4))}},
-		{name: "help_en", msgs: []tgMessage{tgRenderHelp(en, Examples(k, "en", 4))}},
-		{name: "topics_zh", msgs: tgRenderTopics(Topics(k, "zh"), zh)},
-		{name: "topics_en", msgs: tgRenderTopics(Topics(k, "en"), en)},
-		{name: "topic_card_zh", msgs: []tgMessage{tgRenderTopic(Topics(k, "zh")[0], zh)}},
+		{name: "help_zh", msgs: []tgMessage{tgRenderHelp(zh, ExampleArticles(k, "zh", 4))}},
+		{name: "help_en", msgs: []tgMessage{tgRenderHelp(en, ExampleArticles(k, "en", 4))}},
+		{name: "topics_zh", msgs: tgRenderTopics(GroupTopics(k, "zh"), zh)},
+		{name: "topics_en", msgs: tgRenderTopics(GroupTopics(k, "en"), en)},
+		{name: "topic_card_zh", msgs: []tgMessage{tgRenderTopic(GroupTopics(k, "zh")[0], zh)}},
 		{name: "article_full_zh", msgs: tgRenderArticle(article("zh", "remote-filing"), k.Disclaimer("zh"), zh)},
 		{name: "article_full_en", msgs: tgRenderArticle(article("en", "remote-filing"), k.Disclaimer("en"), en)},
-		{name: "article_card_traditional", msgs: []tgMessage{tgArticleCard(k, article("zh", "lost-card"), zt).message()}},
+		{name: "article_card_traditional", msgs: []tgMessage{tgArticleCard(eng, article("zh", "lost-card"), zt).message()}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -29,8 +29,8 @@ type Topic struct {
 	Articles []*kb.Article
 }
 
-// Topics returns the knowledge base grouped by topic, in a stable order.
-func Topics(k *kb.KB, lang string) []Topic {
+// GroupTopics groups a knowledge base by topic, in a stable order.
+func GroupTopics(k *kb.KB, lang string) []Topic {
 	by := map[string][]*kb.Article{}
 	for _, a := range k.Articles(lang) {
 		by[a.Topic] = append(by[a.Topic], a)

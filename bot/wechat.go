@@ -15,17 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"faqbot/kb"
 )
-
-// wechatAsker is what the WeChat adapter needs from the engine; *Engine
-// satisfies it.
-type wechatAsker interface {
-	Ask(ctx context.Context, q Question) (Answer, error)
-	Article(lang, id string) (*kb.Article, bool)
-	KB() *kb.KB
-}
 
 // wechatState is what the WeChat adapter keeps between messages; *state.Store
 // satisfies it.
@@ -75,7 +65,7 @@ type WeChatConfig struct {
 // URL check, plain, compatible and safe (AES) mode.
 type WeChat struct {
 	cfg    WeChatConfig
-	eng    wechatAsker
+	eng    Asker
 	st     wechatState
 	crypto *wechatCrypto // nil: no AES key, plain mode only
 	log    *slog.Logger
@@ -109,7 +99,7 @@ type wechatSession struct {
 
 // NewWeChat checks the configuration (token present, EncodingAESKey
 // decodable, AppID given with a key) and returns the handler.
-func NewWeChat(cfg WeChatConfig, eng wechatAsker, st wechatState) (*WeChat, error) {
+func NewWeChat(cfg WeChatConfig, eng Asker, st wechatState) (*WeChat, error) {
 	if cfg.Token == "" {
 		return nil, errors.New("wechat: token is empty")
 	}
@@ -421,12 +411,12 @@ func (w *WeChat) process(ctx context.Context, m *wechatMsg) (wechatReply, bool) 
 		return wechatReply{Silent: true}, true // unsubscribe, menu clicks, ...
 	}
 	lang := w.replyLang(user, nil)
-	return wechatReply{Content: fitWeChat(noAnswerText(w.eng.KB(), lang, ReasonEmpty), wechatMaxBytes)}, true
+	return wechatReply{Content: fitWeChat(w.eng.Reply(lang, ReasonEmpty), wechatMaxBytes)}, true
 }
 
 // welcome greets a new follower with example questions.
 func (w *WeChat) welcome(lang string) string {
-	text := noAnswerText(w.eng.KB(), lang, ReasonGreeting) + "\n\n" + wechatPhrase(lang, "switch-hint")
+	text := w.eng.Reply(lang, ReasonGreeting) + "\n\n" + wechatPhrase(lang, "switch-hint")
 	return fitWeChat(wechatPlain(text), wechatMaxBytes)
 }
 
@@ -506,7 +496,7 @@ func (w *WeChat) text(ctx context.Context, platformUser, user, text string) (wec
 			}
 			return wechatReply{Content: wechatPhrase(lang, "no-article")}, true
 		}
-		page, _ := renderWeChatPage(art, w.eng.KB().Disclaimer(lang), cmd.page)
+		page, _ := renderWeChatPage(art, w.eng.Disclaimer(lang), cmd.page)
 		if s == nil {
 			s = &wechatSession{Lang: lang}
 		}
@@ -537,7 +527,7 @@ func (w *WeChat) choose(ctx context.Context, platformUser, user string, s *wecha
 		if !ok {
 			return wechatReply{Content: wechatPhrase(s.Lang, "no-article")}, true
 		}
-		a = articleAnswer(art, w.eng.KB().Disclaimer(s.Lang))
+		a = ArticleAnswer(art, w.eng.Disclaimer(s.Lang))
 	}
 	w.remember(user, a)
 	return wechatReply{Content: w.render(a)}, true
@@ -556,16 +546,6 @@ func (w *WeChat) remember(user string, a Answer) {
 		s.ID, s.Alts = a.ID, a.Alternatives
 	}
 	w.saveSession(user, s)
-}
-
-// articleAnswer shows an article's first passage as an answer.
-func articleAnswer(art *kb.Article, disclaimer string) Answer {
-	p := art.Passages()[0]
-	return Answer{
-		Question: art.Title, Answered: true, ID: art.ID, Lang: art.Lang, Title: art.Title, Score: 1,
-		Section: p.Heading, Snippet: p.Body, Region: art.Region, Updated: art.Updated,
-		Disclaimer: disclaimer, Alternatives: []Alternative{},
-	}
 }
 
 // wechatCommand is a text message the adapter handles itself.

@@ -61,7 +61,7 @@ func (c *countingAsker) Ask(ctx context.Context, q Question) (Answer, error) {
 			lang = cmpOr(q.Lang, "en")
 		}
 		art, _ := c.Article(lang, ids[0])
-		a := articleAnswer(art, c.KB().Disclaimer(lang))
+		a := ArticleAnswer(art, c.KB().Disclaimer(lang))
 		a.Question = q.Text
 		for _, id := range ids[1:] {
 			alt, _ := c.Article(lang, id)
@@ -501,7 +501,7 @@ func TestWeChatLanguage(t *testing.T) {
 	env := newWeChatEnv(t, WeChatConfig{})
 	k := env.eng.KB()
 	content := func(body string) string { _, b := env.postPlain(body); return parseOut(t, b).Content }
-	textOnly := func(lang string) string { return noAnswerText(k, lang, ReasonEmpty) }
+	textOnly := func(lang string) string { return ReplyText(k, lang, ReasonEmpty) }
 
 	if c := content(otherXML("u1", "image", "", 1)); c != textOnly("zh") {
 		t.Errorf("first contact: %q, want the Chinese text-only reply", c)
@@ -827,7 +827,7 @@ func TestWeChatRenderLength(t *testing.T) {
 	// Every passage of every real article, and every page of the full text.
 	for _, lang := range kb.Languages {
 		for _, art := range k.Articles(lang) {
-			out := renderWeChatAnswer(articleAnswer(art, k.Disclaimer(lang)), art)
+			out := renderWeChatAnswer(ArticleAnswer(art, k.Disclaimer(lang)), art)
 			checkReply(t, out)
 			_, total := renderWeChatPage(art, k.Disclaimer(lang), 1)
 			var all strings.Builder
