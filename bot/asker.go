@@ -34,7 +34,9 @@ func (e *Engine) Article(lang, id string) (*kb.Article, bool) { return e.src.KB(
 func (e *Engine) Topics(lang string) []Topic { return GroupTopics(e.src.KB(), lang) }
 
 // Examples returns up to n example questions (article titles) in lang.
-func (e *Engine) Examples(lang string, n int) []*kb.Article { return ExampleArticles(e.src.KB(), lang, n) }
+func (e *Engine) Examples(lang string, n int) []*kb.Article {
+	return ExampleArticles(e.src.KB(), lang, n)
+}
 
 // Disclaimer is the serving knowledge base's disclaimer in lang.
 func (e *Engine) Disclaimer(lang string) string { return e.src.KB().Disclaimer(lang) }
