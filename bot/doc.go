@@ -1,9 +1,10 @@
-// Package bot is faqbot's answer engine and its channel adapters.
+// Package bot is faqbot's channel-agnostic answer engine.
 //
-// The engine (Engine.Ask) turns a question into an Answer: the best article's
-// matching passage, its region and date, close runners-up and the disclaimer,
-// or an explicit no-answer reply. Adapters (Telegram, WeChat, the JSON relay,
-// the web page, the terminal) turn a platform message into one Ask call and
-// render the Answer back; they never touch the index or the state store
-// directly, only the small interfaces they declare.
+// Engine.Ask turns a Question into an Answer: the best article's matching
+// passage with its region and date, close runners-up and the disclaimer, or
+// an explicit no-answer reply (empty, greeting, medical, no-match). Channels
+// live in sub-packages (bot/telegram, bot/wechat, bot/web) and depend only on
+// the Asker interface declared here; they never touch the index or the state
+// store. Operator work (reindex, admin routes, reports) is in bot/ops; test
+// fakes shared by channels are in bot/bottest.
 package bot

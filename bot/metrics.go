@@ -63,7 +63,7 @@ func (m *Metrics) IndexServing(docs uint64) {
 }
 
 // Reindexed records one reindex run; err != nil means it was refused.
-func (m *Metrics) Reindexed(rep ReindexReport, err error) {
+func (m *Metrics) Reindexed(build time.Duration, docs uint64, err error) {
 	if m == nil {
 		return
 	}
@@ -72,8 +72,8 @@ func (m *Metrics) Reindexed(rep ReindexReport, err error) {
 		return
 	}
 	m.reindexes.WithLabelValues("ok").Inc()
-	m.reindexTime.Observe(rep.BuildTime.Seconds())
-	m.IndexServing(rep.Docs)
+	m.reindexTime.Observe(build.Seconds())
+	m.IndexServing(docs)
 }
 
 // Question counts one question and its answer time.

@@ -2,7 +2,10 @@ package main
 
 import (
 	"errors"
-	"faqbot/bot"
+	"faqbot/bot/ops"
+	"faqbot/bot/telegram"
+	"faqbot/bot/web"
+	"faqbot/bot/wechat"
 	"flag"
 	"fmt"
 	"net/url"
@@ -39,19 +42,11 @@ type config struct {
 	Retention     time.Duration
 	AnswerTimeout time.Duration
 
-	TelegramToken         string
-	TelegramAPIEndpoint   string
-	TelegramWebhookURL    string
-	TelegramWebhookSecret string
-	TelegramOperators     []int64
+	Telegram telegram.Config
 
-	WeChatToken  string
-	WeChatAESKey string
-	WeChatAppID  string
-	WeChatMaxAge time.Duration
-	WeChatBudget time.Duration
+	WeChat wechat.Config
 
-	RelaySecret string
+	Web web.Config // relay and web page
 
 	envErrs []error
 }
@@ -60,8 +55,8 @@ func defaultConfig() *config {
 	c := &config{
 		Data: "./data", Addr: ":8080", LogLevel: "info",
 		Retention: 90 * 24 * time.Hour, AnswerTimeout: 10 * time.Second,
-		WeChatMaxAge: 5 * time.Minute, WeChatBudget: 4 * time.Second,
-		Since: 7 * 24 * time.Hour,
+		WeChat: wechat.DefaultConfig(),
+		Since:  7 * 24 * time.Hour,
 	}
 	str := func(dst *string, key string) {
 		if v, ok := os.LookupEnv(key); ok {
@@ -70,7 +65,7 @@ func defaultConfig() *config {
 	}
 	dur := func(dst *time.Duration, key string) {
 		if v, ok := os.LookupEnv(key); ok && v != "" {
-			d, err := bot.ParseDuration(v)
+			d, err := ops.ParseDuration(v)
 			if err != nil {
 				c.envErrs = append(c.envErrs, fmt.Errorf("%s: %w", key, err))
 				return
@@ -83,12 +78,12 @@ func defaultConfig() *config {
 	str(&c.Addr, "FAQBOT_ADDR")
 	str(&c.AdminToken, "FAQBOT_ADMIN_TOKEN")
 	str(&c.LogLevel, "FAQBOT_LOG_LEVEL")
-	str(&c.RelaySecret, "FAQBOT_RELAY_SECRET")
+	str(&c.Web.Secret, "FAQBOT_RELAY_SECRET")
 	dur(&c.Retention, "FAQBOT_RETENTION")
-	str(&c.TelegramToken, "TELEGRAM_TOKEN")
-	str(&c.TelegramAPIEndpoint, "TELEGRAM_API_ENDPOINT")
-	str(&c.TelegramWebhookURL, "TELEGRAM_WEBHOOK_URL")
-	str(&c.TelegramWebhookSecret, "TELEGRAM_WEBHOOK_SECRET")
+	str(&c.Telegram.Token, "TELEGRAM_TOKEN")
+	str(&c.Telegram.APIEndpoint, "TELEGRAM_API_ENDPOINT")
+	str(&c.Telegram.WebhookURL, "TELEGRAM_WEBHOOK_URL")
+	str(&c.Telegram.WebhookSecret, "TELEGRAM_WEBHOOK_SECRET")
 	if v := os.Getenv("TELEGRAM_OPERATORS"); v != "" {
 		for _, f := range strings.Split(v, ",") {
 			id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
@@ -96,14 +91,14 @@ func defaultConfig() *config {
 				c.envErrs = append(c.envErrs, fmt.Errorf("TELEGRAM_OPERATORS: %q is not a user id", f))
 				continue
 			}
-			c.TelegramOperators = append(c.TelegramOperators, id)
+			c.Telegram.Operators = append(c.Telegram.Operators, id)
 		}
 	}
-	str(&c.WeChatToken, "WECHAT_TOKEN")
-	str(&c.WeChatAESKey, "WECHAT_AES_KEY")
-	str(&c.WeChatAppID, "WECHAT_APPID")
-	dur(&c.WeChatMaxAge, "WECHAT_MAX_AGE")
-	dur(&c.WeChatBudget, "WECHAT_BUDGET")
+	str(&c.WeChat.Token, "WECHAT_TOKEN")
+	str(&c.WeChat.AESKey, "WECHAT_AES_KEY")
+	str(&c.WeChat.AppID, "WECHAT_APPID")
+	dur(&c.WeChat.MaxAge, "WECHAT_MAX_AGE")
+	dur(&c.WeChat.Budget, "WECHAT_BUDGET")
 	return c
 }
 
@@ -118,7 +113,7 @@ func (f durationFlag) String() string {
 }
 
 func (f durationFlag) Set(s string) error {
-	d, err := bot.ParseDuration(s)
+	d, err := ops.ParseDuration(s)
 	if err != nil {
 		return err
 	}
@@ -159,8 +154,8 @@ func statsFlags(fs *flag.FlagSet, c *config) {
 func serveFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address [FAQBOT_ADDR]")
 	fs.Var(durationFlag{&c.Retention}, "retention", "how long the question log is kept [FAQBOT_RETENTION]")
-	fs.Var(durationFlag{&c.WeChatMaxAge}, "wechat-max-age", "how far a WeChat timestamp may be from now, 0 = no check [WECHAT_MAX_AGE]")
-	fs.Var(durationFlag{&c.WeChatBudget}, "wechat-budget", "answer within this or reply \"success\" [WECHAT_BUDGET]")
+	fs.Var(durationFlag{&c.WeChat.MaxAge}, "wechat-max-age", "how far a WeChat timestamp may be from now, 0 = no check [WECHAT_MAX_AGE]")
+	fs.Var(durationFlag{&c.WeChat.Budget}, "wechat-budget", "answer within this or reply \"success\" [WECHAT_BUDGET]")
 }
 
 // validate checks the settings a command uses and reports every problem at once.
@@ -178,26 +173,26 @@ func (c *config) validate(cmd string) error {
 		errs = append(errs, errors.New("-data must not be empty"))
 	}
 	if cmd == "serve" {
-		if c.TelegramAPIEndpoint != "" {
-			if u, err := url.Parse(c.TelegramAPIEndpoint); err != nil || u.Scheme == "" || u.Host == "" {
-				errs = append(errs, fmt.Errorf("TELEGRAM_API_ENDPOINT %q: want a base URL such as http://127.0.0.1:8081", c.TelegramAPIEndpoint))
+		if c.Telegram.APIEndpoint != "" {
+			if u, err := url.Parse(c.Telegram.APIEndpoint); err != nil || u.Scheme == "" || u.Host == "" {
+				errs = append(errs, fmt.Errorf("TELEGRAM_API_ENDPOINT %q: want a base URL such as http://127.0.0.1:8081", c.Telegram.APIEndpoint))
 			}
 		}
-		if c.TelegramWebhookURL != "" {
-			if u, err := url.Parse(c.TelegramWebhookURL); err != nil || u.Scheme != "https" && u.Scheme != "http" {
-				errs = append(errs, fmt.Errorf("TELEGRAM_WEBHOOK_URL %q: want an https URL", c.TelegramWebhookURL))
+		if c.Telegram.WebhookURL != "" {
+			if u, err := url.Parse(c.Telegram.WebhookURL); err != nil || u.Scheme != "https" && u.Scheme != "http" {
+				errs = append(errs, fmt.Errorf("TELEGRAM_WEBHOOK_URL %q: want an https URL", c.Telegram.WebhookURL))
 			}
-			if c.TelegramToken == "" {
+			if c.Telegram.Token == "" {
 				errs = append(errs, errors.New("TELEGRAM_WEBHOOK_URL is set but TELEGRAM_TOKEN is not"))
 			}
 		}
-		if c.WeChatAESKey != "" && len(c.WeChatAESKey) != 43 {
-			errs = append(errs, fmt.Errorf("WECHAT_AES_KEY: want the 43-character EncodingAESKey, got %d characters", len(c.WeChatAESKey)))
+		if c.WeChat.AESKey != "" && len(c.WeChat.AESKey) != 43 {
+			errs = append(errs, fmt.Errorf("WECHAT_AES_KEY: want the 43-character EncodingAESKey, got %d characters", len(c.WeChat.AESKey)))
 		}
-		if c.WeChatAESKey != "" && c.WeChatToken == "" {
+		if c.WeChat.AESKey != "" && c.WeChat.Token == "" {
 			errs = append(errs, errors.New("WECHAT_AES_KEY is set but WECHAT_TOKEN is not"))
 		}
-		if c.WeChatAESKey != "" && c.WeChatAppID == "" {
+		if c.WeChat.AESKey != "" && c.WeChat.AppID == "" {
 			errs = append(errs, errors.New("WECHAT_AES_KEY is set but WECHAT_APPID is not (safe mode checks it in every message)"))
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"faqbot/bot"
+	"faqbot/bot/ops"
 	"faqbot/index"
 	"faqbot/kb"
 	"faqbot/kb/state"
@@ -56,15 +57,11 @@ func runReindex(ctx context.Context, cfg *config, args []string, s stdio) error 
 	}
 	live := index.NewLive(old)
 	defer live.Close()
-	regression, err := loadRegression(cfg)
-	if err != nil {
-		return err
-	}
-	r := &bot.Reindexer{
-		Live:       live,
-		Load:       func() (*kb.KB, error) { return loadKB(cfg) },
-		Build:      func(ctx context.Context, k *kb.KB) (*index.Index, error) { return index.BuildOnDisk(ctx, k, cfg.Data) },
-		Regression: regression,
+	r := &ops.Reindexer{
+		Live:           live,
+		Load:           func() (*kb.KB, error) { return loadKB(cfg) },
+		Build:          func(ctx context.Context, k *kb.KB) (*index.Index, error) { return index.BuildOnDisk(ctx, k, cfg.Data) },
+		LoadRegression: func() ([]bot.EvalCase, error) { return loadRegression(cfg) },
 	}
 	rep, err := r.Run(ctx)
 	fmt.Fprint(s.out, rep.String())

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"faqbot/bot"
+	"faqbot/bot/ops"
 	"faqbot/content"
 	"faqbot/index"
 	"faqbot/kb"
@@ -27,17 +28,17 @@ import (
 // server is everything `faqbot serve` runs, built by newServer so tests can
 // start it on a loopback port.
 type server struct {
-	cfg       *config
-	log       *slog.Logger
-	store     *state.Store
-	live      *index.Live
-	engine    *bot.Engine
-	reindexer *bot.Reindexer
-	metrics   *bot.Metrics
-	registry  *prometheus.Registry
-	handler   http.Handler
-	runners   []func(ctx context.Context) error // front ends with their own loops
-	drains    []func()                          // wait for front ends' background work
+	cfg      *config
+	log      *slog.Logger
+	store    *state.Store
+	live     *index.Live
+	engine   *bot.Engine
+	ops      *ops.Service
+	metrics  *bot.Metrics
+	registry *prometheus.Registry
+	handler  http.Handler
+	runners  []func(ctx context.Context) error // front ends with their own loops
+	drains   []func()                          // wait for front ends' background work
 }
 
 func runServe(ctx context.Context, cfg *config, args []string, s stdio) error {
@@ -86,28 +87,23 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 	srv.engine = bot.NewEngine(srv.live, bot.DefaultOptions, bot.Deps{
 		Journal: store, Log: log, HashUser: store.HashUser, Metrics: srv.metrics,
 	})
-	regression, err := loadRegression(cfg)
-	if err != nil {
+	if _, err := loadRegression(cfg); err != nil {
 		srv.close()
 		return nil, err
 	}
-	srv.reindexer = &bot.Reindexer{
-		Live:       srv.live,
-		Load:       func() (*kb.KB, error) { return loadKB(cfg) },
-		Build:      func(ctx context.Context, k *kb.KB) (*index.Index, error) { return index.BuildOnDisk(ctx, k, cfg.Data) },
-		Regression: regression,
-		Metrics:    srv.metrics,
-	}
+	srv.ops = &ops.Service{Reports: store, Reindexer: &ops.Reindexer{
+		Live:           srv.live,
+		Load:           func() (*kb.KB, error) { return loadKB(cfg) },
+		Build:          func(ctx context.Context, k *kb.KB) (*index.Index, error) { return index.BuildOnDisk(ctx, k, cfg.Data) },
+		LoadRegression: func() ([]bot.EvalCase, error) { return loadRegression(cfg) },
+		Metrics:        srv.metrics,
+	}}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", srv.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(srv.registry, promhttp.HandlerOpts{}))
-	admin := &bot.Admin{Token: cfg.AdminToken, Reindexer: srv.reindexer, Log: log, Report: func(since time.Time) (state.Report, error) {
-		return store.Report(since, 20)
-	}}
-	mux.Handle("/admin/reindex", admin.ReindexHandler())
-	mux.Handle("/admin/stats", admin.StatsHandler())
+	mux.Handle("/admin/", (&ops.Admin{Token: cfg.AdminToken, Service: srv.ops, Log: log}).Handler())
 	if err := srv.frontEnds(ctx, mux, s); err != nil {
 		srv.close()
 		return nil, err
@@ -215,7 +211,7 @@ func (srv *server) onHangup(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-hup:
-			rep, err := srv.reindexer.Run(ctx)
+			rep, err := srv.ops.Reindex(ctx)
 			if err != nil {
 				srv.log.Warn("reindex (SIGHUP) refused", "err", err)
 				continue

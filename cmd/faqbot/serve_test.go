@@ -41,7 +41,7 @@ func TestServe(t *testing.T) {
 	cfg := defaultConfig()
 	cfg.Data = t.TempDir()
 	cfg.AdminToken = adminToken
-	cfg.RelaySecret = ""
+	cfg.Web.Secret = ""
 	var logs syncBuffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())

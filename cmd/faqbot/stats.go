@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"time"
 
-	"faqbot/bot"
+	"faqbot/bot/ops"
 	"faqbot/kb/state"
 )
 
@@ -20,7 +20,7 @@ func runStats(ctx context.Context, cfg *config, args []string, s stdio) error {
 		return err
 	}
 	defer store.Close()
-	rep, err := store.Report(time.Now().Add(-cfg.Since), 20)
+	rep, err := store.Report(time.Now().Add(-cfg.Since), ops.DefaultReportTop)
 	if err != nil {
 		return err
 	}
@@ -48,6 +48,6 @@ func runStats(ctx context.Context, cfg *config, args []string, s stdio) error {
 	if cfg.JSON {
 		return json.NewEncoder(s.out).Encode(rep)
 	}
-	fmt.Fprint(s.out, bot.FormatReport(rep))
+	fmt.Fprint(s.out, ops.FormatReport(rep))
 	return nil
 }

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"faqbot/bot"
+	"faqbot/bot/web"
+	"faqbot/bot/wechat"
 	"faqbot/content"
 	"faqbot/index"
 	"faqbot/kb"
@@ -65,14 +67,14 @@ func run(addr, data, token, aesKey, appID, secret string) error {
 		return err
 	}
 	eng := bot.NewEngine(ix, bot.DefaultOptions, bot.Deps{Journal: st, HashUser: st.HashUser, Log: log})
-	wc, err := bot.NewWeChat(bot.WeChatConfig{Token: token, AESKey: aesKey, AppID: appID, MaxAge: 5 * time.Minute, Log: log}, eng, st)
+	wc, err := wechat.New(wechat.Config{Token: token, AESKey: aesKey, AppID: appID, MaxAge: 5 * time.Minute, Log: log}, eng, st)
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/wechat", wc)
-	mux.Handle("/api/", bot.NewRelay(eng, st, secret, log))
-	mux.Handle("/", bot.WebPage()) // not "GET /": it would conflict with "/api/"
+	mux.Handle("/api/", web.NewRelay(eng, st, web.Config{Secret: secret, Log: log}))
+	mux.Handle("/", web.Page()) // not "GET /": it would conflict with "/api/"
 	mux.HandleFunc("/trivial", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write([]byte("ok\n"))

@@ -1,0 +1,147 @@
+package ops
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"faqbot/kb"
+)
+
+// Admin serves the operator routes POST /admin/reindex and GET /admin/stats,
+// guarded by a bearer token. With no token configured every request is
+// refused: an operator API must never be open by default.
+type Admin struct {
+	Token   string
+	Service *Service
+	Log     *slog.Logger
+}
+
+// Handler routes /admin/reindex and /admin/stats.
+func (a *Admin) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/admin/reindex", a.guard(http.MethodPost, a.reindex))
+	mux.Handle("/admin/stats", a.guard(http.MethodGet, a.stats))
+	return mux
+}
+
+// httpError is an error with the status and message a client sees.
+type httpError struct {
+	code int
+	msg  string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func (a *Admin) reindex(w http.ResponseWriter, r *http.Request) error {
+	rep, err := a.Service.Reindex(r.Context())
+	resp := map[string]any{"ok": err == nil, "report": rep.String(), "added": rep.Added, "removed": rep.Removed, "changed": rep.Changed}
+	status := http.StatusOK
+	var cerr kb.Errors
+	switch {
+	case err == nil:
+		a.Log.Info("reindex", "docs", rep.Docs, "build", rep.BuildTime)
+	case errors.Is(err, ErrReindexRunning):
+		status = http.StatusConflict
+	case errors.As(err, &cerr), errors.Is(err, ErrSelfCheck):
+		status = http.StatusUnprocessableEntity
+	default:
+		status = http.StatusInternalServerError
+	}
+	if err != nil {
+		resp["error"] = err.Error()
+		a.Log.Warn("reindex refused", "err", err)
+	}
+	writeJSON(w, status, resp)
+	return nil
+}
+
+func (a *Admin) stats(w http.ResponseWriter, r *http.Request) error {
+	since := DefaultReportPeriod
+	if s := r.URL.Query().Get("since"); s != "" {
+		d, err := ParseDuration(s)
+		if err != nil {
+			return &httpError{http.StatusBadRequest, err.Error()}
+		}
+		since = d
+	}
+	rep, err := a.Service.Report(since)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+// guard checks the method and the bearer token, runs h and turns its error
+// into a status: the one place admin errors become responses.
+func (a *Admin) guard(method string, h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := a.check(method, r)
+		if err == nil {
+			err = h(w, r)
+		}
+		if err == nil {
+			return
+		}
+		var he *httpError
+		if !errors.As(err, &he) {
+			a.Log.Error("admin", "path", r.URL.Path, "err", err)
+			he = &httpError{http.StatusInternalServerError, "internal error"}
+		}
+		if he.code == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", method)
+		}
+		writeJSON(w, he.code, map[string]string{"error": he.msg})
+	})
+}
+
+func (a *Admin) check(method string, r *http.Request) error {
+	if r.Method != method {
+		return &httpError{http.StatusMethodNotAllowed, "method not allowed"}
+	}
+	if a.Token == "" {
+		return &httpError{http.StatusForbidden, "admin routes are off: set FAQBOT_ADMIN_TOKEN"}
+	}
+	got := r.Header.Get("Authorization")
+	want := "Bearer " + a.Token
+	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		a.Log.Warn("admin: bad token", "path", r.URL.Path, "remote", r.RemoteAddr)
+		return &httpError{http.StatusUnauthorized, "bad or missing bearer token"}
+	}
+	return nil
+}
+
+// writeJSON sends v as an admin reply: never cached, never sniffed as HTML.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// ParseDuration accepts Go durations ("36h") plus days ("7d", "90d"), as
+// operators write retention and report periods.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.ParseFloat(n, 64)
+		if err != nil || days < 0 {
+			return 0, fmt.Errorf("bad duration %q: want e.g. 7d or 36h", s)
+		}
+		return time.Duration(days * float64(24*time.Hour)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("bad duration %q: want e.g. 7d or 36h", s)
+	}
+	return d, nil
+}

@@ -1,0 +1,219 @@
+package ops
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"faqbot/bot"
+	"faqbot/index"
+	"faqbot/kb"
+)
+
+// ErrReindexRunning is returned when a reindex is asked for while another runs.
+var ErrReindexRunning = errors.New("a reindex is already running")
+
+// ErrSelfCheck is returned when a new index fails its self-check; the live
+// index keeps serving.
+var ErrSelfCheck = errors.New("self-check failed")
+
+// Reindexer rebuilds the index from content and switches the live index to
+// it: the one path behind `faqbot reindex`, POST /admin/reindex, SIGHUP and
+// the Telegram /reindex command.
+type Reindexer struct {
+	Live *index.Live
+	// Load reads and validates the content (kb.Load on the content tree).
+	Load func() (*kb.KB, error)
+	// Build makes the new index (index.BuildOnDisk under the data directory,
+	// or an in-memory build in tests).
+	Build func(ctx context.Context, k *kb.KB) (*index.Index, error)
+	// Regression are the curator's labelled questions; the new index must
+	// score no lower on them than the live one.
+	Regression []bot.EvalCase
+	// LoadRegression, when set, reads the regression questions afresh on
+	// every run (from the content tree being indexed), so a relabelled
+	// question counts without a restart; it replaces Regression.
+	LoadRegression func() ([]bot.EvalCase, error)
+	Metrics        *bot.Metrics
+
+	mu sync.Mutex
+}
+
+// ReindexReport says what a reindex changed and how the self-check went.
+type ReindexReport struct {
+	Added, Removed, Changed []string
+	Articles                map[string]int // per language
+	Docs                    uint64
+	BuildTime               time.Duration
+	TitlesTop1              string // e.g. "96/96"
+	Before, After           bot.EvalResult
+}
+
+// String is the report as printed by `faqbot reindex` and sent to operators.
+func (r ReindexReport) String() string {
+	var b strings.Builder
+	list := func(name string, ids []string) {
+		fmt.Fprintf(&b, "%s: %d", name, len(ids))
+		if len(ids) > 0 {
+			fmt.Fprintf(&b, " (%s)", strings.Join(ids, ", "))
+		}
+		b.WriteString("\n")
+	}
+	list("added", r.Added)
+	list("removed", r.Removed)
+	list("changed", r.Changed)
+	langs := make([]string, 0, len(r.Articles))
+	for l := range r.Articles {
+		langs = append(langs, l)
+	}
+	sort.Strings(langs)
+	for _, l := range langs {
+		fmt.Fprintf(&b, "articles %s: %d\n", l, r.Articles[l])
+	}
+	fmt.Fprintf(&b, "documents: %d\nbuild time: %s\n", r.Docs, r.BuildTime.Round(time.Millisecond))
+	fmt.Fprintf(&b, "self-check: titles top-1 %s; regression %s -> %s\n", r.TitlesTop1, r.Before.Summary(), r.After.Summary())
+	return b.String()
+}
+
+// Run rebuilds and switches. Broken content or a failed self-check leaves
+// the live index serving and returns the reason (kb.Errors for content).
+func (r *Reindexer) Run(ctx context.Context) (ReindexReport, error) {
+	if !r.mu.TryLock() {
+		return ReindexReport{}, ErrReindexRunning
+	}
+	defer r.mu.Unlock()
+	rep, err := r.run(ctx)
+	r.Metrics.Reindexed(rep.BuildTime, rep.Docs, err)
+	return rep, err
+}
+
+func (r *Reindexer) run(ctx context.Context) (ReindexReport, error) {
+	var rep ReindexReport
+	k, err := r.Load()
+	if err != nil {
+		return rep, err
+	}
+	start := time.Now()
+	ix, err := r.Build(ctx, k)
+	if err != nil {
+		return rep, fmt.Errorf("build index: %w", err)
+	}
+	rep.BuildTime = time.Since(start)
+	old := r.Live.KB()
+	rep.Added, rep.Removed, rep.Changed = diff(old, k)
+	rep.Articles = map[string]int{}
+	for _, l := range kb.Languages {
+		rep.Articles[l] = len(k.Articles(l))
+	}
+	rep.Docs, _ = ix.DocCount()
+	if err := r.check(ctx, ix, &rep); err != nil {
+		ix.Close()
+		return rep, err
+	}
+	if err := r.Live.Swap(ix); err != nil {
+		return rep, fmt.Errorf("switch index: %w", err)
+	}
+	return rep, nil
+}
+
+// check runs the self-check: every title finds its own article first, and
+// the regression questions score no lower than on the live index.
+func (r *Reindexer) check(ctx context.Context, ix *index.Index, rep *ReindexReport) error {
+	k := ix.KB()
+	total, ok := 0, 0
+	var misses []string
+	for _, l := range kb.Languages {
+		for _, a := range k.Articles(l) {
+			total++
+			hits, err := ix.Search(ctx, a.Title, l, 1)
+			if err != nil {
+				return err
+			}
+			if len(hits) > 0 && hits[0].ID == a.ID {
+				ok++
+			} else {
+				misses = append(misses, l+"/"+a.ID)
+			}
+		}
+	}
+	rep.TitlesTop1 = fmt.Sprintf("%d/%d", ok, total)
+	// Both indexes are scored on the rows whose article exists in both, so
+	// removing an article neither helps nor hurts the comparison.
+	var cases []bot.EvalCase
+	old := r.Live.KB()
+	regression := r.Regression
+	if r.LoadRegression != nil {
+		var err error
+		if regression, err = r.LoadRegression(); err != nil {
+			return err
+		}
+	}
+	for _, c := range regression {
+		_, inOld := old.Article("zh", c.Want)
+		_, inNew := k.Article("zh", c.Want)
+		if c.Want == "-" || inOld && inNew {
+			cases = append(cases, c)
+		}
+	}
+	var err error
+	question := func(q string) bot.Question { return bot.Question{Text: q, Channel: "selfcheck"} }
+	if rep.Before, err = bot.Evaluate(ctx, bot.NewEngine(r.Live, bot.DefaultOptions, bot.Deps{}), cases, question); err != nil {
+		return err
+	}
+	if rep.After, err = bot.Evaluate(ctx, bot.NewEngine(ix, bot.DefaultOptions, bot.Deps{}), cases, question); err != nil {
+		return err
+	}
+	if len(misses) > 0 {
+		return fmt.Errorf("%w: these titles do not find their own article first: %s", ErrSelfCheck, strings.Join(misses, ", "))
+	}
+	// Any content change shifts term statistics a little: one borderline
+	// question flipping is noise, two are a regression.
+	if rep.Before.Top1Hits-rep.After.Top1Hits > 1 || rep.Before.Abstained-rep.After.Abstained > 1 {
+		return fmt.Errorf("%w: regression questions score lower than the live index: %s -> %s", ErrSelfCheck, rep.Before.Summary(), rep.After.Summary())
+	}
+	return nil
+}
+
+// diff compares two knowledge bases by id and content.
+func diff(old, cur *kb.KB) (added, removed, changed []string) {
+	oldIDs := map[string]bool{}
+	for _, id := range old.IDs() {
+		oldIDs[id] = true
+	}
+	for _, id := range cur.IDs() {
+		if !oldIDs[id] {
+			added = append(added, id)
+			continue
+		}
+		delete(oldIDs, id)
+		for _, l := range kb.Languages {
+			a, _ := old.Article(l, id)
+			b, _ := cur.Article(l, id)
+			if !sameArticle(a, b) {
+				changed = append(changed, id)
+				break
+			}
+		}
+	}
+	for id := range oldIDs {
+		removed = append(removed, id)
+	}
+	sort.Strings(removed)
+	return added, removed, changed
+}
+
+func sameArticle(a, b *kb.Article) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	key := func(x *kb.Article) []byte {
+		return []byte(strings.Join([]string{x.Title, x.Topic, strings.Join(x.Questions, "|"), strings.Join(x.Tags, "|"),
+			x.Region, x.Updated, x.Source, strings.Join(x.Related, "|"), x.Markdown()}, "\x00"))
+	}
+	return bytes.Equal(key(a), key(b))
+}

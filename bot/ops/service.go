@@ -1,0 +1,55 @@
+package ops
+
+import (
+	"context"
+	"time"
+
+	"faqbot/kb/state"
+)
+
+// DefaultReportPeriod and DefaultReportTop are the curator report's defaults
+// wherever it is asked for (admin route, Telegram /stats, `faqbot stats`).
+const (
+	DefaultReportPeriod = 7 * 24 * time.Hour
+	DefaultReportTop    = 20
+)
+
+// Reporter reads the curator's report; the state stores implement it.
+type Reporter interface {
+	Report(since time.Time, top int) (state.Report, error)
+}
+
+// Service is the operator service: one reindex path and one report, used by
+// the admin routes, Telegram's operator commands and SIGHUP alike.
+type Service struct {
+	Reindexer *Reindexer
+	Reports   Reporter
+}
+
+// Reindex rebuilds and switches the index (see Reindexer.Run).
+func (s *Service) Reindex(ctx context.Context) (ReindexReport, error) {
+	return s.Reindexer.Run(ctx)
+}
+
+// Report is the curator's report over the last period.
+func (s *Service) Report(period time.Duration) (state.Report, error) {
+	return s.Reports.Report(time.Now().Add(-period), DefaultReportTop)
+}
+
+// Chat adapts the service to chat operator commands, which want text.
+type Chat struct{ S *Service }
+
+// Reindex runs a reindex and returns its report as text.
+func (c Chat) Reindex(ctx context.Context) (string, error) {
+	rep, err := c.S.Reindex(ctx)
+	return rep.String(), err
+}
+
+// Stats returns the last week's report as text.
+func (c Chat) Stats(ctx context.Context) (string, error) {
+	rep, err := c.S.Report(DefaultReportPeriod)
+	if err != nil {
+		return "", err
+	}
+	return FormatReport(rep), nil
+}

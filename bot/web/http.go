@@ -1,0 +1,66 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+)
+
+// handlerFunc is one relay route. It either writes its reply and returns
+// nil, or writes nothing and returns the error; serve turns it into a reply.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// httpError is a request refused with code and the client-facing msg; err,
+// if any, is the cause, logged but never sent.
+type httpError struct {
+	code int
+	msg  string
+	err  error
+}
+
+func (e *httpError) Error() string {
+	if e.err != nil {
+		return e.msg + ": " + e.err.Error()
+	}
+	return e.msg
+}
+
+func (e *httpError) Unwrap() error { return e.err }
+
+// fail refuses a request with code and {"error": msg}.
+func fail(code int, msg string) error { return &httpError{code: code, msg: msg} }
+
+// serve runs h and turns its error into the status, the JSON error body and
+// one log line. Any error that is not an *httpError is a 500 "internal
+// error" whose cause is logged, not sent.
+func serve(log *slog.Logger, w http.ResponseWriter, r *http.Request, h handlerFunc) {
+	err := h(w, r)
+	if err == nil {
+		return
+	}
+	var he *httpError
+	if !errors.As(err, &he) {
+		he = &httpError{code: http.StatusInternalServerError, msg: "internal error", err: err}
+	}
+	level, what := slog.LevelInfo, "relay: refused"
+	if he.code >= 500 {
+		level, what = slog.LevelError, "relay: failed"
+	}
+	attrs := []slog.Attr{slog.String("path", r.URL.Path), slog.Int("status", he.code), slog.String("error", he.msg)}
+	if he.err != nil {
+		attrs = append(attrs, slog.Any("err", he.err))
+	}
+	log.LogAttrs(r.Context(), level, what, attrs...)
+	writeJSON(w, he.code, map[string]string{"error": he.msg})
+}
+
+// writeJSON sends v as a JSON reply: never cached, never sniffed as HTML.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,386 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"faqbot/bot"
+	"faqbot/bot/bottest"
+)
+
+type relayEnv struct {
+	t   *testing.T
+	rl  *Relay
+	srv *httptest.Server
+	st  *bottest.State
+	eng *bottest.Asker
+	log *syncBuffer
+}
+
+// extra are phrasings the tests ask that are no article's title or listed
+// question, mapped to the article that answers them.
+var extra = map[string]string{
+	"医保卡丢了怎么办":                               "lost-card",
+	"how do I file for care in another city": "remote-filing",
+}
+
+// newAsker is the fake engine, also answering extra.
+func newAsker(t *testing.T) *bottest.Asker {
+	eng := bottest.NewAsker(t)
+	for q, id := range extra {
+		eng.Extra[q] = id
+	}
+	return eng
+}
+
+// newRelayEnv serves the relay on loopback with a fake engine and state,
+// capturing its log.
+func newRelayEnv(t *testing.T, secret string) *relayEnv {
+	t.Helper()
+	st := bottest.NewState()
+	eng := newAsker(t)
+	log := &syncBuffer{}
+	rl := NewRelay(eng, st, Config{Secret: secret, Log: slog.New(slog.NewTextHandler(log, nil))})
+	mux := http.NewServeMux()
+	mux.Handle("/api/", rl)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return &relayEnv{t: t, rl: rl, srv: srv, st: st, eng: eng, log: log}
+}
+
+// syncBuffer is a log sink the server's goroutines can share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// post sends body to path with extra headers ("Content-Type" defaults to
+// JSON) and returns the status and body.
+func (e *relayEnv) post(path, body string, hdr map[string]string) (int, string) {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data)
+}
+
+func signed(secret, body string, at time.Time) map[string]string {
+	ts := strconv.FormatInt(at.Unix(), 10)
+	return map[string]string{TimestampHeader: ts, SignatureHeader: Sign([]byte(secret), ts, []byte(body))}
+}
+
+// last is the last question the engine was asked.
+func (e *relayEnv) last() bot.Question {
+	e.t.Helper()
+	asked := e.eng.Asked()
+	if len(asked) == 0 {
+		return bot.Question{}
+	}
+	return asked[len(asked)-1]
+}
+
+// TestRelayAsk: a valid request gets exactly the `ask -json` object the
+// engine gives for the same question.
+func TestRelayAsk(t *testing.T) {
+	t.Parallel()
+	env := newRelayEnv(t, "")
+	ref := newAsker(t) // answers for comparison
+	for _, tc := range []struct{ body, question, lang, id string }{
+		{`{"question":"医保卡丢了怎么办","lang":"zh","user":"relay-user-1"}`, "医保卡丢了怎么办", "zh", "lost-card"},
+		{`{"question":"how do I file for care in another city"}`, "how do I file for care in another city", "", "remote-filing"},
+		{`{"question":"異地就醫備案怎麼辦理","extra":{"ignored":true}}`, "異地就醫備案怎麼辦理", "", "remote-filing"},
+		{`{"question":"医保卡丢了怎么办","lang":"en"}`, "医保卡丢了怎么办", "en", "lost-card"},
+		{`{"question":""}`, "", "", ""},
+		{`{"question":"🙂🙂"}`, "🙂🙂", "", ""},
+		{`{"question":"` + strings.Repeat("医保", 3000) + `"}`, strings.Repeat("医保", 3000), "", ""},
+	} {
+		code, body := env.post("/api/ask", tc.body, nil)
+		if code != 200 {
+			t.Errorf("%.40s: %d %s", tc.body, code, body)
+			continue
+		}
+		want, err := ref.Ask(context.Background(), bot.Question{Text: tc.question, Lang: tc.lang})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		json.NewEncoder(&buf).Encode(want) // what `ask -json` prints
+		if body != buf.String() {
+			t.Errorf("%.40s:\n got %s\nwant %s", tc.body, body, buf.String())
+		}
+		if want.ID != tc.id {
+			t.Errorf("%.40s: answered %q, want %q", tc.body, want.ID, tc.id)
+		}
+	}
+	asked := env.eng.Asked()
+	for _, q := range asked {
+		if q.Channel != "api" {
+			t.Errorf("asked on channel %q, want api", q.Channel)
+		}
+	}
+	if len(asked) == 0 {
+		t.Fatal("nothing asked")
+	}
+	if asked[0].User != "relay-user-1" {
+		t.Errorf("user %q, want the relay's own id", asked[0].User)
+	}
+}
+
+// TestRelayAskBadInput: JSON errors are 400 with a JSON error; size 413;
+// nothing is answered.
+func TestRelayAskBadInput(t *testing.T) {
+	t.Parallel()
+	env := newRelayEnv(t, "")
+	for _, tc := range []struct {
+		name, body, ctype, want string
+		code                    int
+	}{
+		{"bad JSON", `{"question":`, "", "bad JSON", 400},
+		{"not JSON", "\x00\xffjunk", "", "bad JSON", 400},
+		{"empty body", "", "", "empty body", 400},
+		{"missing question", `{"lang":"zh"}`, "", `missing "question"`, 400},
+		{"null question", `{"question":null}`, "", `missing "question"`, 400},
+		{"question is a number", `{"question":5}`, "", `"question" must be a string`, 400},
+		{"question is an object", `{"question":{"text":"x"}}`, "", `"question" must be a string`, 400},
+		{"lang is a bool", `{"question":"x","lang":true}`, "", `"lang" must be a string`, 400},
+		{"user is a list", `{"question":"x","user":[1]}`, "", `"user" must be a string`, 400},
+		{"unknown lang", `{"question":"x","lang":"fr"}`, "", `"lang" must be`, 400},
+		{"array", `["x"]`, "", "want an object", 400},
+		{"two objects", `{"question":"x"}{"question":"y"}`, "", "data after the object", 400},
+		{"trailing junk", `{"question":"x"} junk`, "", "data after", 400},
+		{"form post", `question=x`, "application/x-www-form-urlencoded", "Content-Type", 415},
+		{"text/plain", `{"question":"x"}`, "text/plain", "Content-Type", 415},
+		{"over 64 kB", `{"question":"` + strings.Repeat("a", 65<<10) + `"}`, "", "64 kB", 413},
+	} {
+		hdr := map[string]string{}
+		if tc.ctype != "" {
+			hdr["Content-Type"] = tc.ctype
+		}
+		code, body := env.post("/api/ask", tc.body, hdr)
+		var e struct{ Error string }
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			t.Errorf("%s: error reply is not JSON: %q", tc.name, body)
+		}
+		if code != tc.code || !strings.Contains(e.Error, tc.want) {
+			t.Errorf("%s: %d %q, want %d containing %q", tc.name, code, e.Error, tc.code, tc.want)
+		}
+	}
+	resp, err := http.Get(env.srv.URL + "/api/ask")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 405 || resp.Header.Get("Allow") != "POST" {
+		t.Errorf("GET /api/ask: %d", resp.StatusCode)
+	}
+	if n := len(env.eng.Asked()); n != 0 {
+		t.Errorf("%d bad requests were answered", n)
+	}
+}
+
+// TestRelaySignature: with FAQBOT_RELAY_SECRET, relays sign
+// timestamp+"."+body; stale, tampered and replayed requests are refused.
+// The page's own same-origin requests pass unsigned as channel "web".
+func TestRelaySignature(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cret"
+	env := newRelayEnv(t, secret)
+	now := time.Now()
+	body := `{"question":"医保卡丢了怎么办","user":"relay-7"}`
+	for _, tc := range []struct {
+		name, body string
+		hdr        map[string]string
+		code       int
+		channel    string
+	}{
+		{"signed", body, signed(secret, body, now), 200, "api"},
+		{"replayed", body, signed(secret, body, now), 401, ""},
+		{"same body, new timestamp", body, signed(secret, body, now.Add(time.Second)), 200, "api"},
+		{"unsigned", body, nil, 401, ""},
+		{"wrong secret", body, signed("other", body, now), 401, ""},
+		{"tampered body", strings.Replace(body, "relay-7", "relay-8", 1), signed(secret, body, now.Add(2*time.Second)), 401, ""},
+		{"old timestamp", body, signed(secret, body, now.Add(-10*time.Minute)), 401, ""},
+		{"future timestamp", body, signed(secret, body, now.Add(10*time.Minute)), 401, ""},
+		{"no timestamp", body, map[string]string{SignatureHeader: signed(secret, body, now)[SignatureHeader]}, 401, ""},
+		{"the web page", body, map[string]string{"Sec-Fetch-Site": "same-origin"}, 200, "web"},
+		{"another site", body, map[string]string{"Sec-Fetch-Site": "cross-site"}, 401, ""},
+	} {
+		code, reply := env.post("/api/ask", tc.body, tc.hdr)
+		if code != tc.code {
+			t.Errorf("%s: %d %s, want %d", tc.name, code, reply, tc.code)
+			continue
+		}
+		if tc.code == 200 {
+			q := env.last()
+			if q.Channel != tc.channel {
+				t.Errorf("%s: channel %q, want %q", tc.name, q.Channel, tc.channel)
+			}
+			// The page's self-chosen ids are kept apart from relays' ids.
+			if want := map[string]string{"api": "relay-7", "web": "web:relay-7"}[tc.channel]; q.User != want {
+				t.Errorf("%s: user %q, want %q", tc.name, q.User, want)
+			}
+		}
+	}
+	if n := len(env.eng.Asked()); n != 3 {
+		t.Errorf("%d requests answered, want 3", n)
+	}
+	bottest.NoSecrets(t, env.log.String(), secret, "relay-7")
+	// Without a secret a signature cannot be checked: refuse rather than
+	// pretend.
+	open := newRelayEnv(t, "")
+	if code, _ := open.post("/api/ask", body, signed(secret, body, now)); code != 401 {
+		t.Errorf("signature without a configured secret: %d, want 401", code)
+	}
+}
+
+// TestRelayFeedback: votes are recorded with the user hashed; a second
+// vote replaces the first; bad votes are refused.
+func TestRelayFeedback(t *testing.T) {
+	t.Parallel()
+	env := newRelayEnv(t, "")
+	for _, tc := range []struct {
+		name, body string
+		code       int
+	}{
+		{"up", `{"id":"lost-card","lang":"zh","up":true,"user":"u1"}`, 200},
+		{"changed to down", `{"id":"lost-card","lang":"zh","up":false,"user":"u1"}`, 200},
+		{"other user", `{"id":"lost-card","lang":"zh","up":true,"user":"u2"}`, 200},
+		{"unknown article", `{"id":"no-such-article","lang":"zh","up":true,"user":"u1"}`, 404},
+		{"path in id", `{"id":"../x","lang":"zh","up":true,"user":"u1"}`, 404},
+		{"missing id", `{"lang":"zh","up":true,"user":"u1"}`, 400},
+		{"missing up", `{"id":"lost-card","lang":"zh","user":"u1"}`, 400},
+		{"up is a string", `{"id":"lost-card","lang":"zh","up":"yes","user":"u1"}`, 400},
+		{"missing lang", `{"id":"lost-card","up":true,"user":"u1"}`, 400},
+		{"missing user", `{"id":"lost-card","lang":"zh","up":true}`, 400},
+		{"bad JSON", `{"id":`, 400},
+	} {
+		if code, body := env.post("/api/feedback", tc.body, nil); code != tc.code {
+			t.Errorf("%s: %d %s, want %d", tc.name, code, body, tc.code)
+		}
+	}
+	votes := map[string]bool{}
+	for _, v := range env.st.Votes() {
+		if v.UserHash == "u1" || v.UserHash == "u2" {
+			t.Error("raw user id stored")
+		}
+		if v.Channel != "api" || v.Article != "lost-card" || v.Lang != "zh" {
+			t.Errorf("vote %+v", v)
+		}
+		votes[v.UserHash] = v.Up
+	}
+	if len(votes) != 2 || votes[env.st.HashUser("u1")] != false || votes[env.st.HashUser("u2")] != true {
+		t.Errorf("votes %v", votes)
+	}
+}
+
+func TestRelayArticle(t *testing.T) {
+	t.Parallel()
+	env := newRelayEnv(t, "secret-does-not-matter")
+	for _, tc := range []struct {
+		query string
+		code  int
+	}{
+		{"?id=lost-card&lang=zh", 200},
+		{"?id=lost-card&lang=en", 200},
+		{"?id=lost-card&lang=fr", 404},
+		{"?id=nope&lang=zh", 404},
+		{"", 404},
+	} {
+		resp, err := http.Get(env.srv.URL + "/api/article" + tc.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var art relayArticle
+		json.NewDecoder(resp.Body).Decode(&art)
+		resp.Body.Close()
+		if resp.StatusCode != tc.code {
+			t.Errorf("%s: %d, want %d", tc.query, resp.StatusCode, tc.code)
+			continue
+		}
+		if tc.code != 200 {
+			continue
+		}
+		want, _ := env.eng.Article(art.Lang, "lost-card")
+		if art.ID != "lost-card" || art.Title != want.Title || art.Lead != want.Lead || len(art.Sections) != len(want.Sections) {
+			t.Errorf("%s: %+v", tc.query, art)
+		}
+	}
+	if code, _ := env.post("/api/article?id=lost-card&lang=zh", "{}", nil); code != 405 {
+		t.Errorf("POST /api/article: %d", code)
+	}
+	if code, _ := env.post("/api/nothing", "{}", nil); code != 404 {
+		t.Errorf("POST /api/nothing: %d", code)
+	}
+}
+
+// TestRelayErrors: engine and state failures are a 500 "internal error"
+// whose cause is logged once and never sent; an unsupported language is a
+// 400; a refused request is one log line.
+func TestRelayErrors(t *testing.T) {
+	t.Parallel()
+	env := newRelayEnv(t, "")
+	cause := "index shard /var/lib/faqbot/ix-7 unreadable"
+	env.eng.Err = errors.New(cause)
+	code, body := env.post("/api/ask", `{"question":"医保卡丢了怎么办","user":"raw-user-42"}`, nil)
+	if code != 500 || body != `{"error":"internal error"}`+"\n" {
+		t.Errorf("engine failure: %d %s", code, body)
+	}
+	bottest.NoSecrets(t, body, cause)
+	logs := env.log.String()
+	if strings.Count(logs, "\n") != 1 || !strings.Contains(logs, "level=ERROR") || !strings.Contains(logs, cause) {
+		t.Errorf("want one error line with the cause, got:\n%s", logs)
+	}
+	bottest.NoSecrets(t, logs, "raw-user-42")
+
+	env.eng.Err = fmt.Errorf("ask: %w %q", bot.ErrNoLanguage, "en")
+	if code, body := env.post("/api/ask", `{"question":"x"}`, nil); code != 400 || !strings.Contains(body, bot.ErrNoLanguage.Error()) {
+		t.Errorf("unsupported language: %d %s", code, body)
+	}
+
+	env.st.Err = errors.New("bbolt: database not open")
+	code, body = env.post("/api/feedback", `{"id":"lost-card","lang":"zh","up":true,"user":"u1"}`, nil)
+	if code != 500 || body != `{"error":"internal error"}`+"\n" {
+		t.Errorf("state failure: %d %s", code, body)
+	}
+	if !strings.Contains(env.log.String(), "database not open") {
+		t.Errorf("state failure not logged:\n%s", env.log.String())
+	}
+
+	before := strings.Count(env.log.String(), "\n")
+	env.post("/api/ask", `{"lang":"zh"}`, nil)
+	if logs := env.log.String(); strings.Count(logs, "\n") != before+1 || !strings.Contains(logs, "status=400") {
+		t.Errorf("a refused request is not one log line:\n%s", logs)
+	}
+}

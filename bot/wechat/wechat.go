@@ -1,0 +1,653 @@
+package wechat
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"faqbot/bot"
+)
+
+// State is what the adapter keeps between messages: per-user language,
+// the last answer (for "回复 1" and "全文") and the replies to recent
+// messages (for WeChat's retries). The state store satisfies it.
+type State interface {
+	HashUser(user string) string
+	UserLang(userHash string) (string, error)
+	SetUserLang(userHash, lang string) error
+	PutTemp(kind, key string, val []byte, ttl time.Duration) error
+	GetTemp(kind, key string) ([]byte, bool, error)
+}
+
+const (
+	// channel names the adapter in questions, logs and metrics.
+	channel       = "wechat"
+	maxBody       = 64 << 10
+	defaultBudget = 4 * time.Second
+	// seenTTL outlives WeChat's three retries (about 15 s) by far.
+	seenTTL = 10 * time.Minute
+	// sessionTTL is how long "回复 1" and "全文" refer to the last answer.
+	sessionTTL = 30 * time.Minute
+	// askTimeout bounds an answer still being prepared after the budget has
+	// passed (it is kept for a retry).
+	askTimeout = 30 * time.Second
+	// Kinds of temporary values in State; stored data depends on them.
+	kindSeen    = "wechat-msg"
+	kindSession = "wechat-session"
+)
+
+// Config configures the WeChat Official Account message server. Start from
+// DefaultConfig; New fills in what is still zero.
+type Config struct {
+	// Token is the message-server token set on the WeChat admin page.
+	// Env: WECHAT_TOKEN; required.
+	Token string
+	// AESKey is the 43-character EncodingAESKey; empty allows plain mode only.
+	// Env: WECHAT_AES_KEY.
+	AESKey string
+	// AppID is checked in every decrypted message; required with AESKey.
+	// Env: WECHAT_APPID.
+	AppID string
+	// MaxAge rejects requests whose timestamp is further than this from now
+	// (replays); 0 turns the check off.
+	// Env: WECHAT_MAX_AGE; 5 min in DefaultConfig.
+	MaxAge time.Duration
+	// Budget is how long a reply may take before the handler answers
+	// "success" instead (WeChat gives up after 5 s); 0 means 4 s.
+	// Env: WECHAT_BUDGET.
+	Budget time.Duration
+	// Log gets rejected requests and failures, with user ids hashed; nil
+	// logs nothing.
+	Log *slog.Logger
+	// Metrics counts replies that missed the budget or could not be sent;
+	// nil counts nothing.
+	Metrics Metrics
+}
+
+// DefaultConfig is the configuration before the environment and flags are
+// applied: a 5-minute replay window and a 4-second budget.
+func DefaultConfig() Config {
+	return Config{MaxAge: 5 * time.Minute, Budget: defaultBudget}
+}
+
+// Server is the WeChat Official Account message server on GET, POST
+// /wechat: URL check, plain, compatible and safe (AES) mode.
+type Server struct {
+	cfg    Config
+	eng    bot.Asker
+	st     State
+	crypto *msgCrypto // nil: no AES key, plain mode only
+	log    *slog.Logger
+
+	now  func() time.Time
+	rand io.Reader
+
+	mu       sync.Mutex
+	inflight map[string]*call
+	bg       sync.WaitGroup
+}
+
+// call is one message being answered; retries wait on it.
+type call struct {
+	done  chan struct{}
+	reply reply
+}
+
+// reply is what a message gets: text, or nothing ("success"). Its JSON
+// form is stored for retries.
+type reply struct {
+	Content string `json:"c,omitempty"`
+	Silent  bool   `json:"s,omitempty"`
+}
+
+// session is a user's last answer, for "回复 1" and "全文".
+type session struct {
+	Lang string            `json:"l"`
+	ID   string            `json:"i,omitempty"`
+	Alts []bot.Alternative `json:"a,omitempty"`
+}
+
+// New checks the configuration (token present, EncodingAESKey decodable,
+// AppID given with a key), fills in its defaults and returns the handler.
+func New(cfg Config, eng bot.Asker, st State) (*Server, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("wechat: token is empty")
+	}
+	if cfg.Budget < 0 || cfg.MaxAge < 0 {
+		return nil, errors.New("wechat: negative budget or max age")
+	}
+	if cfg.Budget == 0 {
+		cfg.Budget = defaultBudget
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = noMetrics{}
+	}
+	w := &Server{cfg: cfg, eng: eng, st: st, log: cfg.Log, now: time.Now, rand: rand.Reader, inflight: map[string]*call{}}
+	if cfg.AESKey != "" {
+		if cfg.AppID == "" {
+			return nil, errors.New("wechat: an AES key needs the AppID (WECHAT_APPID)")
+		}
+		c, err := newMsgCrypto(cfg.AESKey, cfg.AppID)
+		if err != nil {
+			return nil, err
+		}
+		w.crypto = c
+	}
+	return w, nil
+}
+
+// Wait blocks until answers still being prepared after their budget are
+// stored: call it after the HTTP server has shut down, before closing the
+// store.
+func (w *Server) Wait() { w.bg.Wait() }
+
+// ServeHTTP serves GET (URL check) and POST (messages) on /wechat.
+func (w *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	var err error
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		err = w.verifyURL(rw, r)
+	case http.MethodPost:
+		err = w.receive(rw, r, start)
+	default:
+		rw.Header().Set("Allow", "GET, HEAD, POST")
+		http.Error(rw, "method not allowed", http.StatusMethodNotAllowed)
+	}
+	if err != nil {
+		w.fail(rw, r, err)
+	}
+}
+
+// fresh reports whether a request timestamp is within MaxAge of now.
+func (w *Server) fresh(ts string) bool {
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return false
+	}
+	if w.cfg.MaxAge == 0 {
+		return true
+	}
+	d := w.now().Sub(time.Unix(sec, 0))
+	return d <= w.cfg.MaxAge && d >= -w.cfg.MaxAge
+}
+
+// verifyURL is the check WeChat makes when the server URL is saved: echo
+// echostr when the signature is right. A msg_signature with an encrypted
+// echostr (the WeCom variant) is decrypted first.
+func (w *Server) verifyURL(rw http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	ts, nonce, echo := q.Get("timestamp"), q.Get("nonce"), q.Get("echostr")
+	if msig := q.Get("msg_signature"); msig != "" && w.crypto != nil {
+		if !signatureOK(msig, w.cfg.Token, ts, nonce, echo) {
+			return reject(http.StatusUnauthorized, "bad msg_signature", nil)
+		}
+		plain, err := w.crypto.open(echo)
+		if err != nil {
+			return reject(http.StatusBadRequest, "bad echostr", err)
+		}
+		echo = string(plain)
+	} else if !signatureOK(q.Get("signature"), w.cfg.Token, ts, nonce) {
+		return reject(http.StatusUnauthorized, "bad signature", nil)
+	}
+	if !w.fresh(ts) {
+		return reject(http.StatusUnauthorized, "stale or bad timestamp", nil)
+	}
+	if echo == "" {
+		return reject(http.StatusBadRequest, "missing echostr", nil)
+	}
+	rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	rw.Header().Set("X-Content-Type-Options", "nosniff")
+	io.WriteString(rw, echo)
+	return nil
+}
+
+// receive handles one pushed message: read, authenticate and decode it,
+// answer it within the budget, write the reply.
+func (w *Server) receive(rw http.ResponseWriter, r *http.Request, start time.Time) error {
+	body, err := readBody(rw, r)
+	if err != nil {
+		return err
+	}
+	msg, safe, err := w.decode(r.URL.Query(), body)
+	if err != nil {
+		return err
+	}
+	return w.write(rw, msg, w.replyWithin(r.Context(), msg, start), safe)
+}
+
+// readBody reads the request body, at most maxBody bytes.
+func readBody(rw http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, maxBody))
+	if err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			return nil, reject(http.StatusRequestEntityTooLarge, "body over 64 kB", nil)
+		}
+		return nil, reject(http.StatusBadRequest, "cannot read body", err)
+	}
+	return body, nil
+}
+
+// decode checks a pushed message's signatures and timestamp and returns
+// the message, decrypted in safe mode; safe reports whether the reply must
+// be encrypted.
+func (w *Server) decode(q url.Values, body []byte) (msg *message, safe bool, err error) {
+	ts, nonce := q.Get("timestamp"), q.Get("nonce")
+	mode := q.Get("encrypt_type")
+	safe = mode == "aes" || mode == "" && q.Get("msg_signature") != ""
+	if !safe && mode != "" && mode != "raw" {
+		return nil, false, reject(http.StatusBadRequest, "unsupported encrypt_type", nil)
+	}
+	// Plain mode has only this signature; safe mode adds msg_signature over
+	// the ciphertext, and WeChat sends both.
+	if sig := q.Get("signature"); sig != "" || !safe {
+		if !signatureOK(sig, w.cfg.Token, ts, nonce) {
+			return nil, false, reject(http.StatusUnauthorized, "bad signature", nil)
+		}
+	}
+	if !w.fresh(ts) {
+		return nil, false, reject(http.StatusUnauthorized, "stale or bad timestamp", nil)
+	}
+	msg, err = parseXML(body)
+	if err != nil {
+		return nil, false, reject(http.StatusBadRequest, "malformed XML", err)
+	}
+	if safe && w.crypto == nil {
+		// Compatible mode carries the plaintext too: without a key, answer
+		// that (it was signed above), in plain text as WeChat accepts there.
+		if q.Get("signature") == "" || msg.FromUserName == "" {
+			return nil, false, reject(http.StatusBadRequest, "safe mode is not configured (WECHAT_AES_KEY)", nil)
+		}
+		safe = false
+	}
+	if safe {
+		// Only the encrypted copy is trusted, not the plaintext fields.
+		if msg.Encrypt == "" {
+			return nil, false, reject(http.StatusBadRequest, "missing Encrypt", nil)
+		}
+		if !signatureOK(q.Get("msg_signature"), w.cfg.Token, ts, nonce, msg.Encrypt) {
+			return nil, false, reject(http.StatusUnauthorized, "bad msg_signature", nil)
+		}
+		plain, err := w.crypto.open(msg.Encrypt)
+		if err != nil {
+			return nil, false, reject(http.StatusBadRequest, "cannot decrypt", err)
+		}
+		if msg, err = parseXML(plain); err != nil {
+			return nil, false, reject(http.StatusBadRequest, "malformed decrypted XML", err)
+		}
+	}
+	if err := msg.checkMessage(); err != nil {
+		return nil, false, reject(http.StatusBadRequest, "incomplete message", err)
+	}
+	return msg, safe, nil
+}
+
+// write sends the passive reply, encrypted in safe mode.
+func (w *Server) write(rw http.ResponseWriter, msg *message, rep reply, safe bool) error {
+	if rep.Silent {
+		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(rw, "success")
+		return nil
+	}
+	now := w.now().Unix()
+	out := replyXML(msg.FromUserName, msg.ToUserName, now, rep.Content)
+	if safe {
+		enc, err := w.crypto.encryptRandom(w.rand, out)
+		nonce, nerr := w.nonce()
+		if err = errors.Join(err, nerr); err != nil {
+			return &httpError{code: http.StatusInternalServerError, msg: "encrypt reply", err: err}
+		}
+		ts := strconv.FormatInt(now, 10)
+		out = encryptedXML(enc, signature(w.cfg.Token, ts, nonce, enc), ts, nonce)
+	}
+	rw.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	rw.Write(out)
+	return nil
+}
+
+// nonce is a fresh 10-digit reply nonce.
+func (w *Server) nonce() (string, error) {
+	var b [8]byte
+	if _, err := io.ReadFull(w.rand, b[:]); err != nil {
+		return "", fmt.Errorf("nonce: %w", err)
+	}
+	return fmt.Sprintf("%010d", binary.BigEndian.Uint64(b[:])%1e10), nil
+}
+
+// dedupKey names a message across WeChat's retries: MsgId, or for events
+// (which have none) the sender and CreateTime. The sender is hashed.
+func (w *Server) dedupKey(m *message) string {
+	if m.MsgID != "" && !strings.EqualFold(m.MsgType, "event") {
+		return "id:" + m.MsgID
+	}
+	return "ev:" + w.st.HashUser(m.FromUserName) + ":" + m.CreateTime + ":" + strings.ToLower(m.MsgType+"/"+m.Event)
+}
+
+// replyWithin returns the reply to m within the budget. The first delivery
+// of a message answers it in the background; retries (in this process or
+// after a restart, via the store) get the same reply without asking again.
+// When the budget passes first, WeChat gets "success" rather than a timeout.
+func (w *Server) replyWithin(ctx context.Context, m *message, start time.Time) reply {
+	key := w.dedupKey(m)
+	w.mu.Lock()
+	c, running := w.inflight[key]
+	if !running {
+		c = &call{done: make(chan struct{})}
+		w.inflight[key] = c
+		w.bg.Add(1)
+		go w.answer(context.WithoutCancel(ctx), key, c, m)
+	}
+	w.mu.Unlock()
+
+	timer := time.NewTimer(w.cfg.Budget - time.Since(start))
+	defer timer.Stop()
+	select {
+	case <-c.done:
+		return c.reply
+	case <-timer.C:
+		w.cfg.Metrics.SendError(channel)
+		w.log.WarnContext(ctx, "wechat: answer not ready within budget, replied success",
+			"budget", w.cfg.Budget, "user", w.st.HashUser(m.FromUserName))
+		return reply{Silent: true}
+	}
+}
+
+// answer answers a message unless an earlier delivery already did (the
+// store keeps replies across restarts), and stores the reply for retries.
+// Concurrent deliveries in this process share the call (see replyWithin),
+// so a read suffices: the state store admits one process.
+func (w *Server) answer(ctx context.Context, key string, c *call, m *message) {
+	defer w.bg.Done()
+	defer func() {
+		w.mu.Lock()
+		delete(w.inflight, key)
+		w.mu.Unlock()
+		close(c.done)
+	}()
+	if data, ok, err := w.st.GetTemp(kindSeen, key); err != nil {
+		w.log.ErrorContext(ctx, "wechat: dedup lookup", "err", err)
+	} else if ok {
+		var seen reply
+		if json.Unmarshal(data, &seen) == nil {
+			c.reply = seen
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, askTimeout)
+	defer cancel()
+	rep, keep := w.safeProcess(ctx, m)
+	c.reply = rep
+	if !keep {
+		return // an internal error: a retry tries again
+	}
+	data, _ := json.Marshal(rep)
+	if err := w.st.PutTemp(kindSeen, key, data, seenTTL); err != nil {
+		w.log.ErrorContext(ctx, "wechat: store reply", "err", err)
+	}
+}
+
+// safeProcess is process with a panic turned into a polite, uncached
+// reply: it runs outside net/http's per-request recovery.
+func (w *Server) safeProcess(ctx context.Context, m *message) (rep reply, keep bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.log.ErrorContext(ctx, "wechat: panic while answering", "panic", p, "stack", string(debug.Stack()))
+			rep, keep = reply{Content: phrase("zh", "busy")}, false
+		}
+	}()
+	return w.process(ctx, m)
+}
+
+// process turns one message into its reply; keep is false for replies that
+// must not be cached (internal errors).
+func (w *Server) process(ctx context.Context, m *message) (reply, bool) {
+	user := w.st.HashUser(m.FromUserName)
+	switch strings.ToLower(m.MsgType) {
+	case "text":
+		return w.text(ctx, m.FromUserName, user, m.Content)
+	case "voice":
+		if rec := strings.TrimSpace(m.Recognition); rec != "" {
+			return w.text(ctx, m.FromUserName, user, rec)
+		}
+	case "event":
+		if strings.EqualFold(m.Event, "subscribe") {
+			lang := w.replyLang(user, nil)
+			return reply{Content: w.welcome(lang)}, true
+		}
+		return reply{Silent: true}, true // unsubscribe, menu clicks, ...
+	}
+	lang := w.replyLang(user, nil)
+	return reply{Content: fit(w.eng.Reply(lang, bot.ReasonEmpty), maxBytes)}, true
+}
+
+// welcome greets a new follower with example questions.
+func (w *Server) welcome(lang string) string {
+	text := w.eng.Reply(lang, bot.ReasonGreeting) + "\n\n" + phrase(lang, "switch-hint")
+	return fit(plainText(text), maxBytes)
+}
+
+// explicitLang is the language the user chose with "English" / "中文".
+func (w *Server) explicitLang(user string) string {
+	lang, err := w.st.UserLang(user)
+	if err != nil {
+		w.log.Error("wechat: user language", "err", err)
+	}
+	return lang
+}
+
+// replyLang is the language for replies that have no text to detect it
+// from: the user's choice, else their last answer's, else Chinese.
+func (w *Server) replyLang(user string, s *session) string {
+	if lang := w.explicitLang(user); lang != "" {
+		return lang
+	}
+	if s == nil {
+		s = w.session(user)
+	}
+	if s != nil && (s.Lang == "zh" || s.Lang == "en") {
+		return s.Lang
+	}
+	return "zh"
+}
+
+func (w *Server) session(user string) *session {
+	data, ok, err := w.st.GetTemp(kindSession, user)
+	if err != nil {
+		w.log.Error("wechat: read session", "err", err)
+	}
+	var s session
+	if !ok || json.Unmarshal(data, &s) != nil {
+		return nil
+	}
+	return &s
+}
+
+func (w *Server) saveSession(user string, s session) {
+	data, _ := json.Marshal(s)
+	if err := w.st.PutTemp(kindSession, user, data, sessionTTL); err != nil {
+		w.log.Error("wechat: save session", "err", err)
+	}
+}
+
+// text answers a text message: a command ("1", "全文 <id>", "English") or a
+// question for the engine.
+func (w *Server) text(ctx context.Context, platformUser, user, text string) (reply, bool) {
+	cmd := parseCommand(text)
+	switch cmd.kind {
+	case cmdLang:
+		if err := w.st.SetUserLang(user, cmd.lang); err != nil {
+			w.log.ErrorContext(ctx, "wechat: set language", "err", err)
+			return reply{Content: phrase(cmd.lang, "busy")}, false
+		}
+		return reply{Content: phrase(cmd.lang, "lang")}, true
+	case cmdChoice:
+		s := w.session(user)
+		if s == nil || cmd.n > len(s.Alts) {
+			return reply{Content: phrase(w.replyLang(user, s), "no-session")}, true
+		}
+		return w.choose(ctx, platformUser, user, s, s.Alts[cmd.n-1])
+	case cmdFull:
+		s := w.session(user)
+		lang, id := w.replyLang(user, s), cmd.id
+		if s != nil && s.Lang != "" {
+			lang = s.Lang
+		}
+		if id == "" && s != nil {
+			id = s.ID
+		}
+		art, ok := w.eng.Article(lang, id)
+		if !ok {
+			if cmd.id != "" {
+				break // "full coverage ..." is a question, not a command
+			}
+			return reply{Content: phrase(lang, "no-article")}, true
+		}
+		page, _ := renderPage(art, w.eng.Disclaimer(lang), cmd.page)
+		if s == nil {
+			s = &session{Lang: lang}
+		}
+		s.ID = art.ID
+		w.saveSession(user, *s)
+		return reply{Content: page}, true
+	}
+	a, err := w.eng.Ask(ctx, bot.Question{Text: text, Lang: w.explicitLang(user), Channel: channel, User: platformUser})
+	if err != nil {
+		w.log.ErrorContext(ctx, "wechat: ask", "err", err)
+		return reply{Content: phrase(w.replyLang(user, nil), "busy")}, false
+	}
+	w.remember(user, a)
+	return reply{Content: w.render(a)}, true
+}
+
+// choose answers a numbered runner-up: asked by its title, so it is
+// journaled like a question and keeps Traditional characters; if the engine
+// ranks another article first, the chosen one is shown anyway.
+func (w *Server) choose(ctx context.Context, platformUser, user string, s *session, alt bot.Alternative) (reply, bool) {
+	a, err := w.eng.Ask(ctx, bot.Question{Text: alt.Title, Lang: s.Lang, Channel: channel, User: platformUser})
+	if err != nil {
+		w.log.ErrorContext(ctx, "wechat: ask", "err", err)
+		return reply{Content: phrase(s.Lang, "busy")}, false
+	}
+	if !a.Answered || a.ID != alt.ID {
+		art, ok := w.eng.Article(s.Lang, alt.ID)
+		if !ok {
+			return reply{Content: phrase(s.Lang, "no-article")}, true
+		}
+		a = bot.ArticleAnswer(art, w.eng.Disclaimer(s.Lang))
+	}
+	w.remember(user, a)
+	return reply{Content: w.render(a)}, true
+}
+
+// render renders an answer with its article's region line.
+func (w *Server) render(a bot.Answer) string {
+	art, _ := w.eng.Article(a.Lang, a.ID)
+	return renderAnswer(a, art)
+}
+
+// remember stores what "1/2/3" and "全文" refer to next.
+func (w *Server) remember(user string, a bot.Answer) {
+	s := session{Lang: a.Lang}
+	if a.Answered {
+		s.ID, s.Alts = a.ID, a.Alternatives
+	}
+	w.saveSession(user, s)
+}
+
+// command is a text message the adapter handles itself.
+type command struct {
+	kind cmdKind
+	n    int    // choice number, 1-based
+	id   string // article for "全文"
+	page int
+	lang string
+}
+
+type cmdKind int
+
+const (
+	cmdNone cmdKind = iota
+	cmdChoice
+	cmdFull
+	cmdLang
+)
+
+// fullWidth maps full-width digits and spaces that Chinese keyboards type.
+var fullWidth = strings.NewReplacer("０", "0", "１", "1", "２", "2", "３", "3", "４", "4",
+	"５", "5", "６", "6", "７", "7", "８", "8", "９", "9", "　", " ", "“", " ", "”", " ", "\"", " ", "：", " ", ":", " ")
+
+// parseCommand recognises "1".."9", "全文 [id] [page]" / "full [id]
+// [page]" and "English" / "中文"; anything else is a question.
+func parseCommand(text string) command {
+	t := strings.ToLower(strings.TrimSpace(fullWidth.Replace(text)))
+	t = strings.TrimSpace(strings.TrimPrefix(t, "回复"))
+	t = strings.TrimSpace(strings.TrimPrefix(t, "reply "))
+	switch t {
+	case "english", "英文", "en":
+		return command{kind: cmdLang, lang: "en"}
+	case "中文", "chinese", "zh", "汉语", "中文回复":
+		return command{kind: cmdLang, lang: "zh"}
+	}
+	if len(t) == 1 && t[0] >= '1' && t[0] <= '9' {
+		return command{kind: cmdChoice, n: int(t[0] - '0')}
+	}
+	var rest string
+	switch {
+	case strings.HasPrefix(t, "全文"):
+		rest = t[len("全文"):]
+	case t == "full" || strings.HasPrefix(t, "full "):
+		rest = t[len("full"):]
+	default:
+		return command{}
+	}
+	f := strings.Fields(rest)
+	cmd := command{kind: cmdFull, page: 1}
+	if len(f) == 1 {
+		if p, err := strconv.Atoi(f[0]); err == nil && p >= 1 {
+			cmd.page = p // "全文 2": page 2 of the last article
+			return cmd
+		}
+	}
+	if len(f) > 2 || len(f) > 0 && !articleID(f[0]) {
+		return command{}
+	}
+	if len(f) > 0 {
+		cmd.id = f[0]
+	}
+	if len(f) == 2 {
+		p, err := strconv.Atoi(f[1])
+		if err != nil || p < 1 {
+			return command{}
+		}
+		cmd.page = p
+	}
+	return cmd
+}
+
+// articleID reports whether s looks like an article id.
+func articleID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
