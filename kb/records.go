@@ -2,7 +2,12 @@
 // (kb/state) keeps them; the engine and channels only make them.
 package kb
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Vote is one helpful / not-helpful vote on an answer.
 type Vote struct {
@@ -24,4 +29,16 @@ type LogEntry struct {
 	Reason   string        `json:"reason,omitempty"`
 	Score    float64       `json:"score"`
 	Latency  time.Duration `json:"lat"`
+}
+
+// ErrBadVote matches (with errors.Is) a vote no store accepts.
+var ErrBadVote = errors.New("bad vote")
+
+// ValidateVote reports whether a store can keep v: it needs an article id
+// without '/' (the bbolt store's key separator; every backend agrees).
+func ValidateVote(v Vote) error {
+	if v.Article == "" || strings.ContainsRune(v.Article, '/') {
+		return fmt.Errorf("vote: bad article id %q: %w", v.Article, ErrBadVote)
+	}
+	return nil
 }

@@ -20,6 +20,7 @@ import (
 type config struct {
 	Content  string // content tree; "" = embedded
 	Data     string // state directory: bbolt store and on-disk index
+	State    string // postgres:// URL of a shared state store; "" = bbolt under Data
 	LogLevel string
 
 	// ask, chat
@@ -75,6 +76,7 @@ func defaultConfig() *config {
 	}
 	str(&c.Content, "FAQBOT_CONTENT")
 	str(&c.Data, "FAQBOT_DATA")
+	str(&c.State, "FAQBOT_STATE")
 	str(&c.Addr, "FAQBOT_ADDR")
 	str(&c.AdminToken, "FAQBOT_ADMIN_TOKEN")
 	str(&c.LogLevel, "FAQBOT_LOG_LEVEL")
@@ -145,6 +147,10 @@ func reindexFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.Server, "server", "", "base URL of a running faqbot to switch (POST /admin/reindex, token from FAQBOT_ADMIN_TOKEN)")
 }
 
+func stateFlag(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.State, "state", c.State, "postgres:// URL of the state store shared by replicas (default: bbolt under -data) [FAQBOT_STATE]")
+}
+
 func statsFlags(fs *flag.FlagSet, c *config) {
 	fs.Var(durationFlag{&c.Since}, "since", "report the questions of this period (e.g. 7d, 24h)")
 	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON")
@@ -152,6 +158,7 @@ func statsFlags(fs *flag.FlagSet, c *config) {
 }
 
 func serveFlags(fs *flag.FlagSet, c *config) {
+	stateFlag(fs, c)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address [FAQBOT_ADDR]")
 	fs.Var(durationFlag{&c.Retention}, "retention", "how long the question log is kept [FAQBOT_RETENTION]")
 	fs.Var(durationFlag{&c.WeChat.MaxAge}, "wechat-max-age", "how far a WeChat timestamp may be from now, 0 = no check [WECHAT_MAX_AGE]")

@@ -3,72 +3,17 @@ package state
 import (
 	"faqbot/kb"
 	"sort"
-	"strings"
 	"time"
-	"unicode"
 )
 
-// Report is the curator's view of the state store: what people ask that the
-// bot cannot answer, which answers they dislike, and how each channel fares.
-type Report struct {
-	Since       time.Time          `json:"since"`
-	Questions   int                `json:"questions"`
-	Unanswered  []Group            `json:"unanswered"`   // most asked first
-	ThumbsDown  []ArticleCount     `json:"thumbs_down"`  // most down-votes first
-	TopArticles []ArticleCount     `json:"top_articles"` // most answered first
-	ByChannel   map[string]Outcome `json:"by_channel"`
-	ByLang      map[string]Outcome `json:"by_lang"`
-}
-
-// Group is one unanswered question, normalised, with how often it was asked
-// and the spellings people used.
-type Group struct {
-	Key      string   `json:"key"`
-	Count    int      `json:"count"`
-	Examples []string `json:"examples"`
-}
-
-// ArticleCount counts something per article.
-type ArticleCount struct {
-	ID    string `json:"id"`
-	Count int    `json:"count"`
-	Up    int    `json:"up,omitempty"`
-	Down  int    `json:"down,omitempty"`
-}
-
-// Outcome is the answer rate and vote ratio of one channel or language.
-type Outcome struct {
-	Asked    int     `json:"asked"`
-	Answered int     `json:"answered"`
-	Rate     float64 `json:"answer_rate"`
-	Up       int     `json:"up"`
-	Down     int     `json:"down"`
-	UpRatio  float64 `json:"up_ratio"`
-}
-
-// NormalizeQuestion is the grouping key of unanswered questions: case, width,
-// punctuation and spaces do not split a group.
-func NormalizeQuestion(q string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(q) {
-		if r >= 0xFF01 && r <= 0xFF5E {
-			r -= 0xFEE0
-		}
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
 // Report summarises the log and votes since t; top bounds each list.
-func (s *Store) Report(since time.Time, top int) (Report, error) {
-	rep := Report{Since: since, ByChannel: map[string]Outcome{}, ByLang: map[string]Outcome{}}
-	groups := map[string]*Group{}
+func (s *Store) Report(since time.Time, top int) (kb.Report, error) {
+	rep := kb.Report{Since: since, ByChannel: map[string]kb.Outcome{}, ByLang: map[string]kb.Outcome{}}
+	groups := map[string]*kb.Group{}
 	answered := map[string]int{}
 	err := s.Log(since, func(e kb.LogEntry) error {
 		rep.Questions++
-		bump := func(m map[string]Outcome, key string) {
+		bump := func(m map[string]kb.Outcome, key string) {
 			o := m[key]
 			o.Asked++
 			if e.ID != "" {
@@ -82,17 +27,17 @@ func (s *Store) Report(since time.Time, top int) (Report, error) {
 			answered[e.ID]++
 			return nil
 		}
-		key := NormalizeQuestion(e.Question)
+		key := kb.NormalizeQuestion(e.Question)
 		if key == "" {
 			return nil
 		}
 		g := groups[key]
 		if g == nil {
-			g = &Group{Key: key}
+			g = &kb.Group{Key: key}
 			groups[key] = g
 		}
 		g.Count++
-		if len(g.Examples) < 3 && !contains(g.Examples, e.Question) {
+		if len(g.Examples) < kb.ReportExamples && !contains(g.Examples, e.Question) {
 			g.Examples = append(g.Examples, e.Question)
 		}
 		return nil
@@ -100,15 +45,15 @@ func (s *Store) Report(since time.Time, top int) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	votes := map[string]*ArticleCount{}
+	votes := map[string]*kb.ArticleCount{}
 	err = s.Votes(since, func(v kb.Vote) error {
 		c := votes[v.Article]
 		if c == nil {
-			c = &ArticleCount{ID: v.Article}
+			c = &kb.ArticleCount{ID: v.Article}
 			votes[v.Article] = c
 		}
 		for _, m := range []struct {
-			m   map[string]Outcome
+			m   map[string]kb.Outcome
 			key string
 		}{{rep.ByChannel, v.Channel}, {rep.ByLang, v.Lang}} {
 			o := m.m[m.key]
@@ -130,15 +75,9 @@ func (s *Store) Report(since time.Time, top int) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	for _, m := range []map[string]Outcome{rep.ByChannel, rep.ByLang} {
+	for _, m := range []map[string]kb.Outcome{rep.ByChannel, rep.ByLang} {
 		for k, o := range m {
-			if o.Asked > 0 {
-				o.Rate = float64(o.Answered) / float64(o.Asked)
-			}
-			if o.Up+o.Down > 0 {
-				o.UpRatio = float64(o.Up) / float64(o.Up+o.Down)
-			}
-			m[k] = o
+			m[k] = o.WithRates()
 		}
 	}
 	for _, g := range groups {
@@ -155,7 +94,7 @@ func (s *Store) Report(since time.Time, top int) (Report, error) {
 	}
 	sortCounts(rep.ThumbsDown)
 	for id, n := range answered {
-		c := ArticleCount{ID: id, Count: n}
+		c := kb.ArticleCount{ID: id, Count: n}
 		if v := votes[id]; v != nil {
 			c.Up, c.Down = v.Up, v.Down
 		}
@@ -168,7 +107,7 @@ func (s *Store) Report(since time.Time, top int) (Report, error) {
 	return rep, nil
 }
 
-func sortCounts(cs []ArticleCount) {
+func sortCounts(cs []kb.ArticleCount) {
 	sort.Slice(cs, func(i, j int) bool {
 		return cs[i].Count > cs[j].Count || cs[i].Count == cs[j].Count && cs[i].ID < cs[j].ID
 	})
@@ -189,3 +128,22 @@ func contains(s []string, x string) bool {
 	}
 	return false
 }
+
+// Deprecated aliases: the report types moved to package kb so that every
+// state backend shares them. Use kb.Report, kb.Group, kb.ArticleCount,
+// kb.Outcome and kb.NormalizeQuestion; these go once callers are renamed.
+type (
+	// Deprecated: use kb.Report.
+	Report = kb.Report
+	// Deprecated: use kb.Group.
+	Group = kb.Group
+	// Deprecated: use kb.ArticleCount.
+	ArticleCount = kb.ArticleCount
+	// Deprecated: use kb.Outcome.
+	Outcome = kb.Outcome
+)
+
+// NormalizeQuestion is kb.NormalizeQuestion.
+//
+// Deprecated: use kb.NormalizeQuestion.
+func NormalizeQuestion(q string) string { return kb.NormalizeQuestion(q) }

@@ -226,8 +226,8 @@ func (s *Store) ClaimTemp(kind, key string, val []byte, ttl time.Duration) (bool
 // RecordVote stores a vote; a user's later vote on the same article replaces
 // the earlier one, so repeated clicks do not skew the counts.
 func (s *Store) RecordVote(v kb.Vote) error {
-	if v.Article == "" || strings.ContainsRune(v.Article, '/') {
-		return fmt.Errorf("vote: bad article id %q", v.Article)
+	if err := kb.ValidateVote(v); err != nil {
+		return err
 	}
 	if v.Time.IsZero() {
 		v.Time = time.Now()

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"faqbot/kb"
+	"faqbot/kb/state"
+	"faqbot/kb/state/postgres"
+	"faqbot/kb/state/resilient"
+)
+
+// stateStore is what serve uses of the state store: the channels' state
+// (telegramState, wechatState, relayStore, Journal), the curator's report,
+// the hourly sweep. *state.Store (bbolt) and *resilient.Store (PostgreSQL)
+// satisfy it.
+type stateStore interface {
+	HashUser(user string) string
+	Offset(name string) (int64, error)
+	SetOffset(name string, v int64) error
+	UserLang(userHash string) (string, error)
+	SetUserLang(userHash, lang string) error
+	PutTemp(kind, key string, val []byte, ttl time.Duration) error
+	GetTemp(kind, key string) ([]byte, bool, error)
+	ClaimTemp(kind, key string, val []byte, ttl time.Duration) (bool, []byte, error)
+	RecordVote(v kb.Vote) error
+	RecordQuestion(e kb.LogEntry) error
+	Report(since time.Time, top int) (kb.Report, error)
+	Sweep(now time.Time, retention time.Duration) (int, error)
+	SetLogErrorHandler(fn func(error))
+	Close() error
+}
+
+var (
+	_ stateStore = (*state.Store)(nil)
+	_ stateStore = (*resilient.Store)(nil)
+)
+
+// usesPostgres reports whether cfg.State names a PostgreSQL database.
+func usesPostgres(cfg *config) bool {
+	return strings.HasPrefix(cfg.State, "postgres://") || strings.HasPrefix(cfg.State, "postgresql://")
+}
+
+// openState opens the state store: PostgreSQL when cfg.State is a
+// postgres:// or postgresql:// URL (shared by every replica, kept answering
+// through outages by resilient), else bbolt under cfg.Data (one process).
+// The returned function closes it.
+func openState(ctx context.Context, cfg *config) (stateStore, func() error, error) {
+	return openStateWith(ctx, cfg, nil)
+}
+
+// openStateWith is openState with a hook told of every state-store failure
+// by operation name (for a Prometheus counter); it is used only with
+// PostgreSQL (bbolt errors reach the callers, who log them).
+func openStateWith(ctx context.Context, cfg *config, onError func(op string, err error)) (stateStore, func() error, error) {
+	if cfg.State != "" && !usesPostgres(cfg) {
+		return nil, nil, fmt.Errorf("%w: -state %q: want a postgres:// or postgresql:// URL, or nothing for bbolt under -data", errUsage, redactURL(cfg.State))
+	}
+	if !usesPostgres(cfg) {
+		s, err := state.Open(cfg.Data)
+		if err != nil {
+			return nil, nil, err
+		}
+		return s, s.Close, nil
+	}
+	pg, err := postgres.Open(ctx, cfg.State, postgres.Options{OnError: onError})
+	if err != nil {
+		return nil, nil, err
+	}
+	s := resilient.New(pg, resilient.Options{OnError: onError})
+	return s, s.Close, nil
+}
+
+// redactURL hides a password in a URL for messages.
+func redactURL(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return u
+	}
+	creds, host, ok := strings.Cut(rest, "@")
+	if !ok {
+		return u
+	}
+	user, _, _ := strings.Cut(creds, ":")
+	return scheme + "://" + user + ":***@" + host
+}
