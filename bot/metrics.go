@@ -17,6 +17,7 @@ type Metrics struct {
 	reindexTime prometheus.Histogram
 	lastReindex prometheus.Gauge
 	docs        prometheus.Gauge
+	stateErrors *prometheus.CounterVec
 }
 
 // NewMetrics creates the series and registers them on reg.
@@ -48,8 +49,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		docs: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "faqbot_index_documents", Help: "Documents (phrasings and passages) in the live index.",
 		}),
+		stateErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "faqbot_state_errors_total", Help: "Failed calls to a shared state store by operation; questions are answered meanwhile.",
+		}, []string{"op"}),
 	}
-	reg.MustRegister(m.questions, m.latency, m.sendErrors, m.rateLimited, m.reindexes, m.reindexTime, m.lastReindex, m.docs)
+	reg.MustRegister(m.questions, m.latency, m.sendErrors, m.rateLimited, m.reindexes, m.reindexTime, m.lastReindex, m.docs, m.stateErrors)
 	return m
 }
 
@@ -99,4 +103,12 @@ func (m *Metrics) RateLimited(channel, kind string) {
 		return
 	}
 	m.rateLimited.WithLabelValues(channel, kind).Inc()
+}
+
+// StateError counts one failed call to the shared state store.
+func (m *Metrics) StateError(op string, _ error) {
+	if m == nil {
+		return
+	}
+	m.stateErrors.WithLabelValues(op).Inc()
 }

@@ -2,7 +2,7 @@ package bot
 
 import (
 	"context"
-	"faqbot/kb/state"
+	"faqbot/kb"
 )
 
 // Suggestion proposes an unanswered question as a new `questions` line of an
@@ -21,7 +21,7 @@ const minSuggestCoverage = 0.3
 
 // Suggest finds, for each unanswered question group, the article it is
 // closest to, when it is close enough.
-func (e *Engine) Suggest(ctx context.Context, groups []state.Group) ([]Suggestion, error) {
+func (e *Engine) Suggest(ctx context.Context, groups []kb.Group) ([]Suggestion, error) {
 	var out []Suggestion
 	for _, g := range groups {
 		if len(g.Examples) == 0 {

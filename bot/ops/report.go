@@ -1,16 +1,15 @@
 package ops
 
 import (
+	"faqbot/kb"
 	"fmt"
 	"sort"
 	"strings"
-
-	"faqbot/kb/state"
 )
 
 // FormatReport renders the curator's report as plain text: one screen that
 // says what to write next.
-func FormatReport(r state.Report) string {
+func FormatReport(r kb.Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "since %s: %d questions\n", r.Since.Format("2006-01-02 15:04"), r.Questions)
 	b.WriteString("\nunanswered (most asked first):\n")
@@ -34,7 +33,7 @@ func FormatReport(r state.Report) string {
 	for _, c := range r.TopArticles {
 		fmt.Fprintf(&b, "  %4d  %s (up %d, down %d)\n", c.Count, c.ID, c.Up, c.Down)
 	}
-	outcomes := func(title string, m map[string]state.Outcome) {
+	outcomes := func(title string, m map[string]kb.Outcome) {
 		fmt.Fprintf(&b, "\n%s:\n", title)
 		keys := make([]string, 0, len(m))
 		for k := range m {

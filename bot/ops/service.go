@@ -2,9 +2,8 @@ package ops
 
 import (
 	"context"
+	"faqbot/kb"
 	"time"
-
-	"faqbot/kb/state"
 )
 
 // DefaultReportPeriod and DefaultReportTop are the curator report's defaults
@@ -16,7 +15,7 @@ const (
 
 // Reporter reads the curator's report; the state stores implement it.
 type Reporter interface {
-	Report(since time.Time, top int) (state.Report, error)
+	Report(since time.Time, top int) (kb.Report, error)
 }
 
 // Service is the operator service: one reindex path and one report, used by
@@ -32,7 +31,7 @@ func (s *Service) Reindex(ctx context.Context) (ReindexReport, error) {
 }
 
 // Report is the curator's report over the last period.
-func (s *Service) Report(period time.Duration) (state.Report, error) {
+func (s *Service) Report(period time.Duration) (kb.Report, error) {
 	return s.Reports.Report(time.Now().Add(-period), DefaultReportTop)
 }
 

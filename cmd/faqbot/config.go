@@ -152,6 +152,7 @@ func stateFlag(fs *flag.FlagSet, c *config) {
 }
 
 func statsFlags(fs *flag.FlagSet, c *config) {
+	stateFlag(fs, c)
 	fs.Var(durationFlag{&c.Since}, "since", "report the questions of this period (e.g. 7d, 24h)")
 	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON")
 	fs.BoolVar(&c.Suggest, "suggest", false, "propose unanswered questions as new `questions` lines (review before applying)")

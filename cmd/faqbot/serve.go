@@ -22,7 +22,6 @@ import (
 	"faqbot/content"
 	"faqbot/index"
 	"faqbot/kb"
-	"faqbot/kb/state"
 )
 
 // server is everything `faqbot serve` runs, built by newServer so tests can
@@ -30,7 +29,8 @@ import (
 type server struct {
 	cfg      *config
 	log      *slog.Logger
-	store    *state.Store
+	store    stateStore
+	closeSt  func() error
 	live     *index.Live
 	engine   *bot.Engine
 	ops      *ops.Service
@@ -67,16 +67,16 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 	if err != nil {
 		return nil, err
 	}
-	store, err := state.Open(cfg.Data)
+	store, closeStore, err := openStateWith(ctx, cfg, srv.metrics.StateError)
 	if err != nil {
 		return nil, err
 	}
-	srv.store = store
+	srv.store, srv.closeSt = store, closeStore
 	store.SetLogErrorHandler(func(err error) { log.Error("query log write failed", "err", err) })
 	start := time.Now()
 	ix, built, err := index.OpenOrBuild(ctx, k, cfg.Data)
 	if err != nil {
-		store.Close()
+		closeStore()
 		return nil, err
 	}
 	log.Info("index ready", "built", built, "articles", len(k.IDs()), "took", time.Since(start))
@@ -225,8 +225,8 @@ func (srv *server) close() {
 	if srv.live != nil {
 		srv.live.Close()
 	}
-	if srv.store != nil {
-		srv.store.Close()
+	if srv.closeSt != nil {
+		srv.closeSt()
 	}
 }
 

@@ -8,18 +8,17 @@ import (
 	"time"
 
 	"faqbot/bot/ops"
-	"faqbot/kb/state"
 )
 
 func runStats(ctx context.Context, cfg *config, args []string, s stdio) error {
 	if len(args) > 0 {
 		return fmt.Errorf("%w: stats takes no arguments", errUsage)
 	}
-	store, err := state.Open(cfg.Data)
+	store, closeStore, err := openState(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer closeStore()
 	rep, err := store.Report(time.Now().Add(-cfg.Since), ops.DefaultReportTop)
 	if err != nil {
 		return err

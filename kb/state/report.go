@@ -128,22 +128,3 @@ func contains(s []string, x string) bool {
 	}
 	return false
 }
-
-// Deprecated aliases: the report types moved to package kb so that every
-// state backend shares them. Use kb.Report, kb.Group, kb.ArticleCount,
-// kb.Outcome and kb.NormalizeQuestion; these go once callers are renamed.
-type (
-	// Deprecated: use kb.Report.
-	Report = kb.Report
-	// Deprecated: use kb.Group.
-	Group = kb.Group
-	// Deprecated: use kb.ArticleCount.
-	ArticleCount = kb.ArticleCount
-	// Deprecated: use kb.Outcome.
-	Outcome = kb.Outcome
-)
-
-// NormalizeQuestion is kb.NormalizeQuestion.
-//
-// Deprecated: use kb.NormalizeQuestion.
-func NormalizeQuestion(q string) string { return kb.NormalizeQuestion(q) }
