@@ -200,7 +200,7 @@ func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text st
 		return "", nil
 	}
 	subject := e.subjectText(k, prev, searchLang, p)
-	if place := placeIn(text); place != "" && prev.Place != "" && place != prev.Place {
+	if place := placeIn(text); place != "" && prev.Place != "" && !strings.Contains(prev.Place, place) {
 		for _, old := range strings.Split(prev.Place, "、") {
 			subject = strings.ReplaceAll(subject, old, " ")
 		}
@@ -234,6 +234,18 @@ func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text st
 		}
 	}
 	top := found[best]
+	// A follow-up naming only a place ("那广州呢", "and in Xi'an?") asks the
+	// same for that place: an article for another place is no answer, nor is
+	// whatever the place alone finds.
+	place := placeIn(text)
+	placeOnly := place != "" && strings.ReplaceAll(core, " ", "") == strings.ToLower(strings.ReplaceAll(zh.Fold(place), " ", ""))
+	if placeOnly {
+		if art, ok := k.Article(searchLang, top.ID); !ok || art.Regional() && index.FindTerm(art.Region+" "+art.Title, []string{place}) == "" {
+			*a = Answer{Question: a.Question, Lang: a.Lang, Disclaimer: a.Disclaimer, Alternatives: []Alternative{}}
+			return "", nil
+		}
+		bare = true
+	}
 	rest := append(append([]index.Hit{}, found[:best]...), found[best+1:]...)
 	if out := index.FindTerm(text, scope.Out); out != "" && !about(k, top.ID, out) {
 		return "", nil
@@ -246,6 +258,9 @@ func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text st
 		if own[top.ID] < need {
 			return "", nil
 		}
+	}
+	if a.Answered && a.ID == top.ID {
+		return "", nil // the context changes nothing: the question's own answer stands
 	}
 	art, ok := k.Article(a.Lang, top.ID)
 	prevArt, ok2 := k.Article(a.Lang, prev.ID)
@@ -301,12 +316,12 @@ func offTopic(text string) bool { return index.FindTerm(text, offTopicWords) != 
 var (
 	zhStrip = byLength([]string{"那么", "那个", "这个", "那", "呢", "吗", "吧", "啊", "呀", "啦", "的", "了", "也", "还", "都", "要", "能", "会",
 		"可以", "咋", "怎么", "怎样", "啥", "什么", "哪个", "哪些", "哪里", "哪儿", "在哪", "去哪", "哪", "多久", "多长时间", "多少",
-		"弄", "办", "也行", "行不行", "行吗", "不", "是", "一样", "上", "先", "一般", "有", "我", "你", "他", "她", "们"})
+		"带什么", "带啥", "准备什么", "准备啥", "弄", "办", "也行", "行不行", "行吗", "不", "是", "一样", "在", "一般", "我", "你", "他", "她", "们"})
 	enStrip = map[string]bool{"what": true, "about": true, "how": true, "if": true, "and": true, "then": true, "also": true,
 		"too": true, "it": true, "that": true, "there": true, "them": true, "they": true, "can": true, "i": true, "do": true,
 		"does": true, "is": true, "are": true, "where": true, "long": true, "much": true, "the": true, "a": true, "of": true,
 		"my": true, "we": true, "you": true, "what's": true, "it's": true, "i'm": true, "in": true, "on": true, "for": true,
-		"to": true, "still": true, "usually": true, "get": true, "be": true}
+		"to": true, "still": true, "usually": true, "get": true, "be": true, "take": true, "need": true, "will": true}
 )
 
 // byLength sorts cue words longest first, so "也行" goes before "也".
@@ -330,7 +345,7 @@ func stripCues(text, lang string) string {
 	for _, c := range zhStrip {
 		t = strings.ReplaceAll(t, c, " ")
 	}
-	return strings.Join(strings.Fields(t), " ")
+	return strings.Join(strings.FieldsFunc(t, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }), " ")
 }
 
 // fillFrom makes a the answer art gives at hit, with runners-up from rest.
@@ -357,7 +372,7 @@ func fillFrom(a *Answer, k *kb.KB, art *kb.Article, top index.Hit, rest []index.
 		}
 		if alt, ok := k.Article(a.Lang, h.ID); ok {
 			a.Alternatives = append(a.Alternatives, Alternative{
-				ID: alt.ID, Title: alt.Title, Score: round2(h.Coverage * h.Raw / top.Raw),
+				ID: alt.ID, Title: alt.Title, Score: round2(min(h.Coverage*h.Raw/top.Raw, h.Coverage)),
 			})
 		}
 	}
