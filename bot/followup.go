@@ -316,7 +316,7 @@ func offTopic(text string) bool { return index.FindTerm(text, offTopicWords) != 
 var (
 	zhStrip = byLength([]string{"那么", "那个", "这个", "那", "呢", "吗", "吧", "啊", "呀", "啦", "的", "了", "也", "还", "都", "要", "能", "会",
 		"可以", "咋", "怎么", "怎样", "啥", "什么", "哪个", "哪些", "哪里", "哪儿", "在哪", "去哪", "哪", "多久", "多长时间", "多少",
-		"带什么", "带啥", "准备什么", "准备啥", "弄", "办", "也行", "行不行", "行吗", "不", "是", "一样", "在", "一般", "我", "你", "他", "她", "们"})
+		"带什么", "带啥", "准备什么", "准备啥", "弄", "也行", "行不行", "行吗", "不", "是", "一样", "在", "一般", "我", "你", "他", "她", "们"})
 	enStrip = map[string]bool{"what": true, "about": true, "how": true, "if": true, "and": true, "then": true, "also": true,
 		"too": true, "it": true, "that": true, "there": true, "them": true, "they": true, "can": true, "i": true, "do": true,
 		"does": true, "is": true, "are": true, "where": true, "long": true, "much": true, "the": true, "a": true, "of": true,
