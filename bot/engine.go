@@ -137,7 +137,7 @@ func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 		}
 		e.fill(&a, k, text, hits, alts, searchLang)
 		// Follow-ups: read in the context of the conversation (followup.go).
-		if err := e.followUp(ctx, q, &a, k, text, hits, alts, searchLang); err != nil {
+		if err := e.followUp(ctx, q, &a, k, text, alts, searchLang); err != nil {
 			e.metrics.Question(q.Channel, lang, "error", time.Since(start))
 			return Answer{}, fmt.Errorf("ask: %w", err)
 		}

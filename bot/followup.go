@@ -115,13 +115,12 @@ func (e *Engine) saveConvo(key string, c convo) {
 
 // followUp reads an elliptical question in the context of the same user's
 // last answered question on the channel, and remembers what it answers. It
-// runs after fill: a has the question's own answer (or none), hits its own
-// search. A question that stands on its own keeps its own answer; one that
+// runs after fill: a has the question's own answer (or none). A question that stands on its own keeps its own answer; one that
 // is a follow-up gets the article found for it read with the previous
 // subject, and says so (Answer.Context, ContextLabel and the first line of
 // Text). Greetings and empty messages never get here: they neither use nor
 // clear the context, and neither does a question left unanswered.
-func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, text string, hits []index.Hit, alts int, searchLang string) error {
+func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, text string, alts int, searchLang string) error {
 	key := e.convoKey(q)
 	if key == "" {
 		return nil
@@ -129,7 +128,7 @@ func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, 
 	prev := e.loadConvo(key)
 	subject := text
 	if prev != nil {
-		took, err := e.readInContext(ctx, a, k, text, hits, alts, searchLang, prev)
+		took, err := e.readInContext(ctx, a, k, text, alts, searchLang, prev)
 		if err != nil {
 			return err
 		}
@@ -186,8 +185,9 @@ const ctxHits = 10
 // readInContext decides whether text is a follow-up of prev and, when it is
 // and the context gives a confident answer, replaces a with it. It returns
 // the subject text the answer was found from ("" when the context was not
-// used).
-func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text string, hits []index.Hit, alts int, searchLang string, prev *convo) (string, error) {
+// used): the previous subject with the follow-up, also when the context only
+// confirms the question's own answer, so that a third turn still has it.
+func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text string, alts int, searchLang string, prev *convo) (string, error) {
 	p := followUpParams
 	if a.Answered && !isElliptical(text, searchLang, p) {
 		return "", nil // it names its own subject
@@ -260,7 +260,7 @@ func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text st
 		}
 	}
 	if a.Answered && a.ID == top.ID {
-		return "", nil // the context changes nothing: the question's own answer stands
+		return query, nil // the context changes nothing: the question's own answer stands, unlabelled
 	}
 	art, ok := k.Article(a.Lang, top.ID)
 	prevArt, ok2 := k.Article(a.Lang, prev.ID)

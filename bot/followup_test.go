@@ -58,6 +58,7 @@ func TestFollowUps(t *testing.T) {
 			{"医保卡丢了怎么办", "lost-card", ""},
 			{"补办要多久?", "lost-card", "lost-card"},
 			{"网上能挂失不", "lost-card", ""}, // the same alone: nothing taken from the context
+			{"补办要多久?", "lost-card", "lost-card"}, // a third turn still has the subject
 		}},
 		{"what to bring", []turn{
 			{"徐州医保在南京看病要备案吗", "xuzhou-nanjing-filing", ""},
