@@ -57,7 +57,7 @@ func TestFollowUps(t *testing.T) {
 		{"lost card", []turn{
 			{"医保卡丢了怎么办", "lost-card", ""},
 			{"补办要多久?", "lost-card", "lost-card"},
-			{"网上能挂失不", "lost-card", ""}, // the same alone: nothing taken from the context
+			{"网上能挂失不", "lost-card", ""},          // the same alone: nothing taken from the context
 			{"补办要多久?", "lost-card", "lost-card"}, // a third turn still has the subject
 		}},
 		{"what to bring", []turn{
