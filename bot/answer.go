@@ -40,6 +40,12 @@ type Answer struct {
 	// Traditional is set when the question was in Traditional characters and
 	// the reply was rendered in them.
 	Traditional bool `json:"traditional,omitempty"`
+
+	// Context is the previous article a follow-up was read with ("" when the
+	// question was read on its own); ContextLabel says so in words
+	// ("关于医保卡丢了怎么去医院看病:"), and Text starts with it (followup.go).
+	Context      string `json:"context,omitempty"`
+	ContextLabel string `json:"context_label,omitempty"`
 }
 
 // Alternative is a close runner-up offered as a follow-up choice.

@@ -37,6 +37,10 @@ type Engine struct {
 	log     *slog.Logger
 	hash    func(string) string
 	metrics *Metrics
+
+	// Conversation context (followup.go).
+	mem       Memory
+	convoHash func(string) string
 }
 
 // Deps are the engine's optional collaborators; zero values are valid.
@@ -46,6 +50,9 @@ type Deps struct {
 	// HashUser maps a platform user id to the form logged (nil: not logged).
 	HashUser func(string) string
 	Metrics  *Metrics
+	// Memory keeps each conversation's context for follow-up questions
+	// (followup.go); nil: every question is read on its own.
+	Memory Memory
 }
 
 // Options tune the engine's answer/no-answer decision.
@@ -65,6 +72,9 @@ type Options struct {
 	MaxAlternatives int
 	// MaxQuestionBytes truncates longer questions at a rune boundary.
 	MaxQuestionBytes int
+	// ContextTTL is how long a conversation's last answered question is the
+	// context of the next one (0: DefaultContextTTL; negative: never).
+	ContextTTL time.Duration
 }
 
 // DefaultOptions are tuned on the labelled questions.
@@ -75,10 +85,12 @@ func NewEngine(src Searcher, opts Options, d Deps) *Engine {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
+	convoHash := convoHasher(d.HashUser)
 	if d.HashUser == nil {
 		d.HashUser = func(string) string { return "" }
 	}
-	return &Engine{src: src, opts: opts, journal: d.Journal, log: d.Log, hash: d.HashUser, metrics: d.Metrics}
+	return &Engine{src: src, opts: opts, journal: d.Journal, log: d.Log, hash: d.HashUser, metrics: d.Metrics,
+		mem: d.Memory, convoHash: convoHash}
 }
 
 // ErrNoLanguage is returned for a reply language faqbot does not have.
@@ -124,6 +136,11 @@ func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 			return Answer{}, fmt.Errorf("ask: %w", err)
 		}
 		e.fill(&a, k, text, hits, alts, searchLang)
+		// Follow-ups: read in the context of the conversation (followup.go).
+		if err := e.followUp(ctx, q, &a, k, text, alts, searchLang); err != nil {
+			e.metrics.Question(q.Channel, lang, "error", time.Since(start))
+			return Answer{}, fmt.Errorf("ask: %w", err)
+		}
 		if !a.Answered {
 			a.Reason = ReasonNoMatch
 			if isMedical(text) {

@@ -302,6 +302,15 @@ func userKey(u *tgbotapi.User) string {
 	return strconv.FormatInt(u.ID, 10)
 }
 
+// conversationKey is whom the engine keeps a conversation's context for:
+// the user in a private chat, the user in that chat in a group.
+func conversationKey(in incoming) string {
+	if in.private || in.user == nil {
+		return userKey(in.user)
+	}
+	return strconv.FormatInt(in.chat, 10) + ":" + userKey(in.user)
+}
+
 // userLang is the user's stored language ("" if none).
 func (t *Bot) userLang(u *tgbotapi.User) string {
 	if u == nil {
@@ -428,7 +437,7 @@ func isNameChar(c byte) bool {
 // ask answers one question with the engine and replies with the card or the
 // no-answer text.
 func (t *Bot) ask(ctx context.Context, in incoming, text string) error {
-	a, err := t.eng.Ask(ctx, bot.Question{Text: text, Lang: t.userLang(in.user), Channel: channelName, User: userKey(in.user)})
+	a, err := t.eng.Ask(ctx, bot.Question{Text: text, Lang: t.userLang(in.user), Channel: channelName, User: conversationKey(in)})
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("ask: %w", err)

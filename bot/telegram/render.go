@@ -215,6 +215,7 @@ type card struct {
 	Meta       string
 	Disclaimer string
 	Alts       []bot.Alternative
+	Context    string // the label of a follow-up read in context, shown first
 }
 
 // answerCard is an engine answer as a card; art is the answered article.
@@ -223,6 +224,7 @@ func answerCard(a bot.Answer, art *kb.Article) card {
 	return card{
 		Lang: l, ID: a.ID, Title: a.Title, Heading: a.Section, Body: a.Snippet,
 		Meta: l.conv(bot.MetaLine(a.Lang, art)), Disclaimer: a.Disclaimer, Alts: a.Alternatives,
+		Context: a.ContextLabel,
 	}
 }
 
@@ -249,6 +251,9 @@ func articleCard(eng bot.Asker, art *kb.Article, l locale) card {
 func (c card) text() string {
 	render := func(body string) string {
 		var b strings.Builder
+		if c.Context != "" {
+			b.WriteString("<i>" + escape(c.Context) + "</i>\n")
+		}
 		b.WriteString("<b>" + escape(c.Title) + "</b>\n\n")
 		if c.Heading != "" && c.Heading != c.Title {
 			b.WriteString("<b>" + escape(c.Heading) + "</b>\n")

@@ -104,6 +104,9 @@ func renderAnswer(a bot.Answer, art *kb.Article) string {
 		}
 		tail = append(tail, phrase(a.Lang, "full", a.ID), a.Disclaimer)
 		head := plainText(a.Title)
+		if a.ContextLabel != "" { // a follow-up read in context says so first
+			head = plainText(a.ContextLabel) + "\n" + head
+		}
 		frame := len(head) + len("\n\n") + len("\n\n") + len(strings.Join(tail, "\n\n"))
 		if room := maxBytes - frame; room >= 0 || len(alts) == 0 {
 			parts := []string{head}

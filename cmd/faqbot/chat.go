@@ -13,7 +13,7 @@ import (
 // runChat is a terminal conversation: the same replies a chat channel gives,
 // plus "/lang zh|en", "/a <id>" (full article) and numbers to pick a runner-up.
 func runChat(ctx context.Context, cfg *config, args []string, s stdio) error {
-	e, err := memEngine(ctx, cfg, slog.New(slog.DiscardHandler))
+	e, err := chatEngine(ctx, cfg, slog.New(slog.DiscardHandler)) // with conversation memory: convo.go
 	if err != nil {
 		return err
 	}

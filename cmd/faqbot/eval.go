@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 
@@ -18,6 +19,12 @@ func runEval(ctx context.Context, cfg *config, args []string, s stdio) error {
 		return fmt.Errorf("eval: %w", err)
 	}
 	defer f.Close()
+	if pairs, err := bot.IsPairFile(f); err != nil || pairs {
+		return runPairEval(ctx, cfg, f, err, s) // first<TAB>follow-up<TAB>expected: eval_pairs.go
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
 	cases, err := bot.ParseEval(f)
 	if err != nil {
 		return fmt.Errorf("eval %s: %w", args[0], err)

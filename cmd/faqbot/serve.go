@@ -86,6 +86,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 	}
 	srv.engine = bot.NewEngine(srv.live, bot.DefaultOptions, bot.Deps{
 		Journal: store, Log: log, HashUser: store.HashUser, Metrics: srv.metrics,
+		Memory: store, // conversation context for follow-ups
 	})
 	if _, err := loadRegression(cfg); err != nil {
 		srv.close()

@@ -1,0 +1,159 @@
+package bot
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// PairCase is one labelled conversation turn: First is asked, then FollowUp
+// by the same user; Want is the article FollowUp should get read in that
+// context (an id), or "-" when it must not be answered.
+type PairCase struct {
+	Line            int
+	First, FollowUp string
+	Want            string
+}
+
+// IsPairFile reports whether a labelled TSV is in the pair format
+// (first<TAB>follow-up<TAB>expected): its first data row has three columns.
+func IsPairFile(r io.Reader) (bool, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		return strings.Count(line, "\t") == 2, nil
+	}
+	return false, sc.Err()
+}
+
+// ParsePairs reads a pair TSV: first<TAB>follow-up<TAB>expected, '#'
+// comments and blank lines ignored, an optional header row starting "first".
+func ParsePairs(r io.Reader) ([]PairCase, error) {
+	var out []PairCase
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 3 {
+			return nil, fmt.Errorf("line %d: want first<TAB>follow-up<TAB>expected", n)
+		}
+		if len(out) == 0 && f[0] == "first" {
+			continue
+		}
+		out = append(out, PairCase{Line: n, First: f[0], FollowUp: f[1], Want: strings.TrimSpace(f[2])})
+	}
+	return out, sc.Err()
+}
+
+// PairResult scores follow-ups: With is each follow-up asked after its first
+// question by the same user (read in context), Alone the same follow-ups
+// asked with no context, for comparison.
+type PairResult struct {
+	With, Alone EvalResult
+	// InContext counts the follow-ups answered with the context.
+	InContext int
+}
+
+// Summary is the line `faqbot eval` prints for a pair file.
+func (r PairResult) Summary() string {
+	return fmt.Sprintf("followup top1=%.3f abstain=%.3f in-context=%d n=%d | alone top1=%.3f abstain=%.3f",
+		r.With.Top1, r.With.Abstain, r.InContext, r.With.N, r.Alone.Top1, r.Alone.Abstain)
+}
+
+// EvaluatePairs scores follow-ups on an engine like e with its own in-process
+// memory: for each pair a fresh user asks the first question, then the
+// follow-up (scored with context); the follow-up is also asked alone. Rows
+// whose expected id is not in the knowledge base are skipped.
+func EvaluatePairs(ctx context.Context, e *Engine, cases []PairCase, question func(string) Question) (PairResult, error) {
+	ce := NewEngine(e.src, e.opts, Deps{Memory: NewMemory()})
+	var r PairResult
+	var with, alone scorer
+	k := e.KB()
+	for i, c := range cases {
+		if c.Want != "-" {
+			if _, ok := k.Article("zh", c.Want); !ok {
+				r.With.Skipped++
+				r.Alone.Skipped++
+				continue
+			}
+		}
+		user := fmt.Sprintf("eval-%d", i)
+		q := question(c.First)
+		q.User = user
+		if _, err := ce.Ask(ctx, q); err != nil {
+			return r, fmt.Errorf("line %d: %w", c.Line, err)
+		}
+		q = question(c.FollowUp)
+		q.User = user
+		a, err := ce.Ask(ctx, q)
+		if err != nil {
+			return r, fmt.Errorf("line %d: %w", c.Line, err)
+		}
+		if a.Context != "" {
+			r.InContext++
+		}
+		with.add(c.Line, c.First+" → "+c.FollowUp, c.Want, a)
+		q = question(c.FollowUp)
+		q.User = ""
+		if a, err = ce.Ask(ctx, q); err != nil {
+			return r, fmt.Errorf("line %d: %w", c.Line, err)
+		}
+		alone.add(c.Line, c.FollowUp, c.Want, a)
+	}
+	r.With, r.Alone = with.result(r.With.Skipped), alone.result(r.Alone.Skipped)
+	return r, nil
+}
+
+// scorer accumulates an EvalResult.
+type scorer struct {
+	r                   EvalResult
+	top1, top3, abstain int
+}
+
+func (s *scorer) add(line int, question, want string, a Answer) {
+	s.r.N++
+	got := a.ID
+	if !a.Answered {
+		got = "-"
+	}
+	if want == "-" {
+		s.r.Negative++
+		if a.Answered {
+			s.r.Misses = append(s.r.Misses, fmt.Sprintf("miss line %d: %q want - got %s (%.2f)", line, question, got, a.Score))
+		} else {
+			s.abstain++
+		}
+		return
+	}
+	s.r.Positives++
+	in3 := got == want
+	for _, alt := range a.Alternatives {
+		in3 = in3 || alt.ID == want
+	}
+	if got == want {
+		s.top1++
+	} else {
+		s.r.Misses = append(s.r.Misses, fmt.Sprintf("miss line %d: %q want %s got %s (%.2f)", line, question, want, got, a.Score))
+	}
+	if in3 {
+		s.top3++
+	}
+}
+
+func (s *scorer) result(skipped int) EvalResult {
+	r := s.r
+	r.Skipped = skipped
+	r.Top1Hits, r.Abstained = s.top1, s.abstain
+	r.Top1, r.Top3, r.Abstain = ratio(s.top1, r.Positives), ratio(s.top3, r.Positives), ratio(s.abstain, r.Negative)
+	return r
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestServeFollowUps starts the real server on loopback and sends
+// conversations through POST /api/ask with user ids: a follow-up gets the
+// article meant in context (and says so), a new subject its own article, an
+// off-topic question after a context no answer, and another user's
+// follow-up is not read in the first user's context.
+func TestServeFollowUps(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.Data = t.TempDir()
+	cfg.Web.Secret = ""
+	var logs syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := newServer(ctx, cfg, slog.New(slog.NewJSONHandler(&logs, nil)), stdio{strings.NewReader(""), io.Discard, io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.serve(ctx, ln); srv.close() }()
+	base := "http://" + ln.Addr().String()
+
+	type answer struct {
+		Answered     bool
+		ID           string
+		Text         string
+		Context      string
+		ContextLabel string `json:"context_label"`
+	}
+	askAs := func(user, q string) answer {
+		t.Helper()
+		body, _ := json.Marshal(map[string]string{"question": q, "user": user})
+		resp, err := http.Post(base+"/api/ask", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var a answer
+		if err := json.NewDecoder(resp.Body).Decode(&a); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%q: HTTP %d %v", q, resp.StatusCode, err)
+		}
+		return a
+	}
+	for _, tc := range []struct {
+		user, q, want, context string
+	}{
+		{"alice-raw-id-7781", "医保卡丢了怎么办", "lost-card", ""},
+		{"alice-raw-id-7781", "补办要多久?", "lost-card", "lost-card"},
+		{"bob-raw-id-9902", "补办要多久?", "-", ""}, // bob has no context
+		{"alice-raw-id-7781", "徐州医保在南京看病要备案吗", "xuzhou-nanjing-filing", ""},
+		{"alice-raw-id-7781", "那要带什么?", "xuzhou-nanjing-filing", "xuzhou-nanjing-filing"},
+		{"alice-raw-id-7781", "灵活就业的社保可以按季度交不", "flexible-employment-payment", ""}, // a new subject
+		{"alice-raw-id-7781", "今天成都下雨不", "-", ""},                                  // off-topic
+		{"bob-raw-id-9902", "Can I use my Yancheng medical insurance while working in Kunshan?", "yancheng-kunshan", ""},
+		{"bob-raw-id-9902", "how do I file?", "yancheng-kunshan", "yancheng-kunshan"},
+		{"bob-raw-id-9902", "what's the weather like in Shanghai tomorrow?", "-", ""},
+		{"carol-raw-id-1123", "how do I file?", "remote-filing", ""}, // alone: not bob's Kunshan
+	} {
+		a := askAs(tc.user, tc.q)
+		got := a.ID
+		if !a.Answered {
+			got = "-"
+		}
+		if got != tc.want || a.Context != tc.context {
+			t.Errorf("%s %q: got %s (context %q), want %s (context %q)", tc.user, tc.q, got, a.Context, tc.want, tc.context)
+		}
+		if a.Context != "" && (a.ContextLabel == "" || !strings.HasPrefix(a.Text, a.ContextLabel)) {
+			t.Errorf("%q: context %q without its label in text (label %q)", tc.q, a.Context, a.ContextLabel)
+		}
+	}
+	if s := logs.String(); strings.Contains(s, "raw-id") {
+		t.Errorf("logs contain a raw user id")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve returned %v", err)
+	}
+	// The state store keeps contexts under hashes only.
+	filepath.WalkDir(cfg.Data, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if b, _ := os.ReadFile(p); bytes.Contains(b, []byte("raw-id")) {
+				t.Errorf("%s holds a raw user id", p)
+			}
+		}
+		return nil
+	})
+}
+
+// TestChatFollowUp: the terminal chat is one conversation; one-shot ask has none.
+func TestChatFollowUp(t *testing.T) {
+	out, _, err := runCmd(t, "医保卡丢了怎么办\n补办要多久?\n", "chat")
+	if err != nil || !strings.Contains(out, "关于医保卡丢了怎么去医院看病:\n") {
+		t.Errorf("chat: %v\n%s", err, out)
+	}
+	out, _, err = runCmd(t, "医保卡丢了怎么办\n补办要多久?\n", "ask", "-json")
+	if err != nil || strings.Contains(out, `"context"`) {
+		t.Errorf("ask: %v\n%s", err, out)
+	}
+}
