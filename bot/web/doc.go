@@ -27,11 +27,32 @@
 // X-Faqbot-Timestamp is the Unix time in seconds and X-Faqbot-Signature is
 // "sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body); Sign computes
 // it. A timestamp more than Config.Window (5 minutes) from the server's
-// clock, a wrong signature and a replayed signature get 401. The page's own
-// requests (Sec-Fetch-Site: same-origin) pass unsigned as channel "web",
-// with their user ids kept apart as "web:<id>"; signed requests are channel
-// "api". Without a secret, unsigned requests are accepted as "api" and
-// signed ones refused, rather than pretending to check them. GET
+// clock, a wrong signature and a replayed signature get 401.
+//
+// A relay that may legitimately send the same body twice within a second
+// (two users asking the same thing) names each request: X-Faqbot-Request-Id
+// is 1-128 characters A-Z a-z 0-9 _ - (no "."), unique per request, and the
+// signed string becomes timestamp + "." + id + "." + body (SignRequest).
+// Replay detection then keys on the id: one id is accepted once within the
+// window, the same body under two ids twice. A request without the header
+// is signed and checked as before. (The two formats cannot be confused: a
+// request id holds no ".", and a JSON body cannot start with an id
+// character.)
+//
+// The page's own requests (Sec-Fetch-Site: same-origin) pass unsigned as
+// channel "web", with their user ids kept apart as "web:<id>"; signed
+// requests are channel "api". Any script can send that header, so when a
+// secret is set these unsigned requests are untrusted and rate-limited per
+// client: token buckets for /api/ask (Config.AskLimit, 30 a minute, burst
+// 10) and /api/feedback (Config.FeedbackLimit, 20 a minute, burst 5),
+// beyond which the client gets 429 with Retry-After, counted through
+// Config.Metrics as rate-limited on channel "web". The client is the TCP
+// peer's address (an IPv6 /64), or, when the peer is in
+// Config.TrustedProxies (FAQBOT_TRUSTED_PROXIES), the address it forwards in
+// X-Forwarded-For or X-Real-IP; at most Config.MaxClients clients are
+// tracked. Signed requests, and every request when no secret is set, are
+// never throttled. Without a secret, unsigned requests are accepted as
+// "api" and signed ones refused, rather than pretending to check them. GET
 // /api/article serves public content and needs no signature.
 //
 // # Page
