@@ -436,6 +436,14 @@ func (t *Bot) ask(ctx context.Context, in incoming, text string) error {
 		t.log.Error("telegram ask", "err", err, t.userAttr(in.user))
 		return t.reply(ctx, in, renderText(t.uiLang(in.user).label("error")))
 	}
+	if a.Reason == bot.ReasonEmpty {
+		// No Chinese or English to read (Russian, emoji, digits): ask for
+		// text in the user's language (stored, else the client's), not the
+		// engine's default.
+		ui := t.uiLang(in.user)
+		a.Lang, a.Traditional = ui.lang, false
+		a.Text, a.Disclaimer = t.eng.Reply(ui.lang, bot.ReasonEmpty), t.eng.Disclaimer(ui.lang)
+	}
 	return t.reply(ctx, in, t.answerMessage(a))
 }
 

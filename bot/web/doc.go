@@ -18,7 +18,9 @@
 // (415 otherwise, which also stops cross-site HTML forms), at most
 // Config.MaxBody bytes (64 kB; 413 beyond). Fields are checked by type;
 // unknown fields are ignored; a missing "question" is a 400, an empty one
-// gets the polite empty-question reply. Every error is a status with a JSON
+// gets the polite empty-question reply. That reply (also for text with no
+// Chinese or English in it) is in "lang", else in the first of Chinese and
+// English that Accept-Language names, else Chinese. Every error is a status with a JSON
 // body {"error": "…"} that does not repeat the request body; unexpected
 // failures are 500 {"error": "internal error"}, with the cause only in the
 // log.

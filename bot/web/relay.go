@@ -183,8 +183,35 @@ func (rl *Relay) serveAsk(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("ask: %w", err)
 	}
+	if a.Reason == bot.ReasonEmpty && req.Lang == "" {
+		// No Chinese or English to read the language from: ask for text in
+		// the browser's language rather than the engine's default.
+		if l := acceptLang(r.Header.Get("Accept-Language")); l != "" && l != a.Lang {
+			a.Lang, a.Traditional = l, false
+			a.Text, a.Disclaimer = rl.eng.Reply(l, bot.ReasonEmpty), rl.eng.Disclaimer(l)
+		}
+	}
 	writeJSON(w, http.StatusOK, a)
 	return nil
+}
+
+// acceptLang is the first of zh and en an Accept-Language header asks for
+// ("" if neither). Browsers list languages in order of preference; an entry
+// with q=0 is refused.
+func acceptLang(h string) string {
+	for _, part := range strings.Split(h, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if q, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if v, err := strconv.ParseFloat(q, 64); err != nil || v <= 0 {
+				continue
+			}
+		}
+		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		if base == "zh" || base == "en" {
+			return base
+		}
+	}
+	return ""
 }
 
 // serveFeedback records a helpful / not-helpful vote (POST /api/feedback).

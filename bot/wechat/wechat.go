@@ -573,6 +573,13 @@ func (w *Server) text(ctx context.Context, platformUser, user, text string) (rep
 		w.log.ErrorContext(ctx, "wechat: ask", "err", err)
 		return reply{Content: phrase(w.replyLang(user, nil), "busy")}, false
 	}
+	if a.Reason == bot.ReasonEmpty {
+		// No Chinese or English to read (Russian, emoji, digits): ask for
+		// text in the user's language, not the engine's default, and keep
+		// the session ("1", "全文" still refer to the last answer).
+		lang := w.replyLang(user, nil)
+		return reply{Content: renderAnswer(bot.Answer{Lang: lang, Reason: a.Reason, Text: w.eng.Reply(lang, bot.ReasonEmpty)}, nil)}, true
+	}
 	w.remember(user, a)
 	return reply{Content: w.render(a)}, true
 }
