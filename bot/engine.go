@@ -9,8 +9,6 @@ import (
 	"math"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"faqbot/index"
 	"faqbot/kb"
@@ -267,35 +265,6 @@ func (e *Engine) record(ctx context.Context, q Question, a Answer, took time.Dur
 
 // KB returns the knowledge base now serving.
 func (e *Engine) KB() *kb.KB { return e.src.KB() }
-
-// Clean makes any user text safe to search and echo: invalid UTF-8 and
-// control characters become spaces, runs of space collapse, and text longer
-// than maxBytes is cut at a rune boundary.
-func Clean(s string, maxBytes int) string {
-	if maxBytes > 0 && len(s) > maxBytes {
-		s = s[:maxBytes]
-		for len(s) > 0 && !utf8.ValidString(s[len(s)-utf8.UTFMax:]) && !utf8.FullRuneInString(s[lastStart(s):]) {
-			s = s[:lastStart(s)]
-		}
-	}
-	s = strings.ToValidUTF8(s, " ")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u200b' || r == '\ufeff' {
-			return ' '
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// lastStart is the byte offset of the last rune start in s.
-func lastStart(s string) int {
-	i := len(s) - 1
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return max(i, 0)
-}
 
 // detectOr is the question's language, or def when it has none.
 func detectOr(text, def string) string {

@@ -254,7 +254,7 @@ func (t *Bot) Username() string { return t.bot.Self.UserName }
 // state store, so a redelivery (webhook retry, restart before the offset was
 // saved) is not answered twice. It reports false only when stopping
 // interrupted it; the claim is then released so the next run answers it.
-func (t *Bot) handleOne(ctx, stopping context.Context, u tgbotapi.Update) bool {
+func (t *Bot) handleOne(ctx, stopping context.Context, u update) bool {
 	key := strconv.Itoa(u.UpdateID)
 	claimed, _, err := t.st.ClaimTemp(claimKind, key, nil, claimTTL)
 	if err != nil {
@@ -279,12 +279,12 @@ func (t *Bot) handleOne(ctx, stopping context.Context, u tgbotapi.Update) bool {
 }
 
 // dispatch routes one update by kind.
-func (t *Bot) dispatch(ctx context.Context, u tgbotapi.Update) error {
+func (t *Bot) dispatch(ctx context.Context, u update) error {
 	switch {
 	case u.Message != nil:
-		return t.onMessage(ctx, u.Message)
+		return t.onMessage(ctx, u.Message, u.thread)
 	case u.CallbackQuery != nil:
-		return t.onCallback(ctx, u.CallbackQuery)
+		return t.onCallback(ctx, u.CallbackQuery, u.thread)
 	case u.InlineQuery != nil:
 		return t.onInline(ctx, u.InlineQuery)
 	default:
@@ -342,13 +342,14 @@ func (t *Bot) userAttr(u *tgbotapi.User) slog.Attr {
 // incoming is where a reply goes and who it is for.
 type incoming struct {
 	chat    int64
+	thread  int // forum topic (message_thread_id), 0 outside one
 	user    *tgbotapi.User
 	replyTo int // in groups, the message answered
 	private bool
 }
 
 func (t *Bot) reply(ctx context.Context, in incoming, msgs ...message) error {
-	return t.send.messages(ctx, in.chat, in.replyTo, msgs...)
+	return t.send.messages(ctx, in.chat, in.thread, in.replyTo, msgs...)
 }
 
 // admit applies flood control; the first request over the limit gets "slow
@@ -375,20 +376,29 @@ func (t *Bot) sayTo(ctx context.Context, in incoming) func(string) error {
 }
 
 // onMessage handles a new message: commands, questions, other kinds. In
-// groups only commands, mentions of the bot and replies to it are answered.
-func (t *Bot) onMessage(ctx context.Context, m *tgbotapi.Message) error {
-	if m.Chat == nil || m.From != nil && m.From.IsBot {
+// groups only commands, mentions of the bot and replies to it are answered;
+// replies in a forum topic stay in it (thread). Anonymous group admins
+// write through a bot account (GroupAnonymousBot) and are answered like
+// users, as one user per group; other bots are ignored.
+func (t *Bot) onMessage(ctx context.Context, m *tgbotapi.Message, thread int) error {
+	if m.Chat == nil {
 		return nil
 	}
-	in := incoming{chat: m.Chat.ID, user: m.From, private: m.Chat.IsPrivate()}
+	user := m.From
+	if anonymousAdmin(m) {
+		user = &tgbotapi.User{ID: m.SenderChat.ID, FirstName: m.SenderChat.Title}
+	} else if m.From != nil && m.From.IsBot {
+		return nil
+	}
+	in := incoming{chat: m.Chat.ID, thread: thread, user: user, private: m.Chat.IsPrivate()}
 	if !in.private {
 		in.replyTo = m.MessageID
 	}
 	if m.IsCommand() {
 		return t.onCommand(ctx, in, m)
 	}
-	if m.Text == "" { // sticker, photo, voice, file, ...
-		if !in.private {
+	if m.Text == "" { // sticker, photo, voice, file, ... or a service message
+		if !in.private || !hasContent(m) {
 			return nil
 		}
 		if ok, err := t.admit(ctx, in, t.sayTo(ctx, in)); !ok {
@@ -444,6 +454,14 @@ func (t *Bot) ask(ctx context.Context, in incoming, text string) error {
 		}
 		t.log.Error("telegram ask", "err", err, t.userAttr(in.user))
 		return t.reply(ctx, in, renderText(t.uiLang(in.user).label("error")))
+	}
+	if a.Reason == bot.ReasonEmpty {
+		// No Chinese or English to read (Russian, emoji, digits): ask for
+		// text in the user's language (stored, else the client's), not the
+		// engine's default.
+		ui := t.uiLang(in.user)
+		a.Lang, a.Traditional = ui.lang, false
+		a.Text, a.Disclaimer = t.eng.Reply(ui.lang, bot.ReasonEmpty), t.eng.Disclaimer(ui.lang)
 	}
 	return t.reply(ctx, in, t.answerMessage(a))
 }
@@ -552,16 +570,24 @@ func (t *Bot) operator(ctx context.Context, in incoming, cmd string) error {
 // onCallback handles a button: votes are recorded and acknowledged, the
 // others answer with a message. Every callback is answered, so the client
 // stops its spinner.
-func (t *Bot) onCallback(ctx context.Context, cq *tgbotapi.CallbackQuery) error {
-	ack := func(text string) error { return t.send.request(ctx, tgbotapi.NewCallback(cq.ID, text)) }
+func (t *Bot) onCallback(ctx context.Context, cq *tgbotapi.CallbackQuery, thread int) error {
+	// Telegram takes one answer per callback query: ack answers at most once.
+	answered := false
+	ack := func(text string) error {
+		if answered {
+			return nil
+		}
+		answered = true
+		return t.send.request(ctx, tgbotapi.NewCallback(cq.ID, text))
+	}
 	d, ok := parseCallback(cq.Data)
 	if !ok || cq.Message == nil || cq.Message.Chat == nil {
 		return ack(t.uiLang(cq.From).label("expired"))
 	}
-	in := incoming{chat: cq.Message.Chat.ID, user: cq.From, private: cq.Message.Chat.IsPrivate()}
+	in := incoming{chat: cq.Message.Chat.ID, thread: thread, user: cq.From, private: cq.Message.Chat.IsPrivate()}
 	if ok, err := t.admit(ctx, in, ack); !ok {
 		if err == nil {
-			err = ack("")
+			err = ack("") // silenced: stop the spinner, unless "slow down" did
 		}
 		return err
 	}

@@ -36,7 +36,8 @@ type fakeBotAPI struct {
 	calls   []fakeBotCall
 	faults  map[string][]fakeBotFault
 	msgID   int
-	wake    chan struct{} // closed and replaced on every push and call
+	wake    chan struct{}   // closed and replaced on every push and call
+	cbDone  map[string]bool // callback queries answered: Telegram takes one answer
 }
 
 type fakeBotUpdate struct {
@@ -287,7 +288,15 @@ func (f *fakeBotAPI) call(r *http.Request, method string, p url.Values) (any, *f
 	case "sendMessage":
 		return f.sendMessage(p)
 	case "answerCallbackQuery":
-		if p.Get("callback_query_id") == "" {
+		id := p.Get("callback_query_id")
+		f.mu.Lock()
+		again := f.cbDone[id]
+		if f.cbDone == nil {
+			f.cbDone = map[string]bool{}
+		}
+		f.cbDone[id] = true
+		f.mu.Unlock()
+		if id == "" || again {
 			return nil, fakeBotBadRequest("query is too old and response timeout expired or query ID is invalid")
 		}
 		return true, nil

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -78,7 +79,7 @@ func (t *Bot) poll(ctx context.Context) error {
 // stall the loop.
 type rawUpdate struct {
 	id  int
-	u   tgbotapi.Update
+	u   update
 	err error
 }
 
@@ -105,7 +106,7 @@ func (t *Bot) getUpdates(ctx context.Context, offset int64) ([]rawUpdate, error)
 			continue
 		}
 		r.id = id.UpdateID
-		r.err = json.Unmarshal(raw, &r.u)
+		r.u, r.err = decodeUpdate(raw)
 		out = append(out, r)
 	}
 	return out, nil
@@ -232,7 +233,8 @@ func (t *Bot) setWebhook(ctx context.Context) error {
 
 // ServeHTTP is POST /telegram in webhook mode: the secret token header must
 // match (constant-time; 401 otherwise, logged without the token), the body
-// must be one update. The update is handled before the reply, so Telegram
+// is one update; one that does not decode (or is over 1 MB) is logged and
+// answered 200, since any error makes Telegram redeliver it forever. The update is handled before the reply, so Telegram
 // redelivers it if faqbot dies meanwhile; redeliveries are answered once.
 func (t *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if t.cfg.WebhookURL == "" {
@@ -252,14 +254,17 @@ func (t *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
-	var u tgbotapi.Update
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxWebhookBody)).Decode(&u); err != nil {
-		status := http.StatusBadRequest
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			status = http.StatusRequestEntityTooLarge
-		}
-		http.Error(w, "bad update", status)
+	// An update that does not decode is logged and acknowledged: Telegram
+	// would redeliver it forever after an error status.
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+	var u update
+	if err == nil {
+		u, err = decodeUpdate(raw)
+	}
+	if err != nil {
+		t.log.Warn("telegram webhook: undecodable update skipped", "update_id", updateID(raw), "bytes", len(raw), "err", err)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte("{}"))
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), t.cfg.HandleTimeout)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -98,18 +99,24 @@ func (s *sender) waitChat(ctx context.Context, chat int64) error {
 }
 
 // messages sends msgs to chat in order, the first as a reply to replyTo (0:
-// none).
-func (s *sender) messages(ctx context.Context, chat int64, replyTo int, msgs ...message) error {
+// none), all of them in forum topic thread (0: none). The request is built
+// here because v5.5.1's MessageConfig has no message_thread_id.
+func (s *sender) messages(ctx context.Context, chat int64, thread, replyTo int, msgs ...message) error {
 	for i, m := range msgs {
-		c := tgbotapi.NewMessage(chat, m.Text)
-		c.ParseMode = tgbotapi.ModeHTML
-		c.DisableWebPagePreview = true
-		c.ReplyMarkup = m.markup()
+		p := tgbotapi.Params{"chat_id": strconv.FormatInt(chat, 10), "text": m.Text, "parse_mode": tgbotapi.ModeHTML}
+		p.AddBool("disable_web_page_preview", true)
+		p.AddNonZero("message_thread_id", thread)
 		if i == 0 && replyTo != 0 {
-			c.ReplyToMessageID = replyTo
-			c.AllowSendingWithoutReply = true
+			p.AddNonZero("reply_to_message_id", replyTo)
+			p.AddBool("allow_sending_without_reply", true)
 		}
-		if err := s.do(ctx, chat, c); err != nil {
+		if mk := m.markup(); mk != nil {
+			if err := p.AddInterface("reply_markup", mk); err != nil {
+				return fmt.Errorf("telegram sendMessage: %w", err)
+			}
+		}
+		err := s.do(ctx, chat, func(b *tgbotapi.BotAPI) error { _, err := b.MakeRequest("sendMessage", p); return err })
+		if err != nil {
 			return fmt.Errorf("telegram sendMessage: %w", err)
 		}
 	}
@@ -119,14 +126,14 @@ func (s *sender) messages(ctx context.Context, chat int64, replyTo int, msgs ...
 // request makes a call that is not a chat message (answerCallbackQuery,
 // answerInlineQuery): no rate limit, same retries.
 func (s *sender) request(ctx context.Context, c tgbotapi.Chattable) error {
-	if err := s.do(ctx, 0, c); err != nil {
+	if err := s.do(ctx, 0, func(b *tgbotapi.BotAPI) error { _, err := b.Request(c); return err }); err != nil {
 		return fmt.Errorf("telegram request: %w", err)
 	}
 	return nil
 }
 
 // do makes one call, paced when chat != 0, with retries.
-func (s *sender) do(ctx context.Context, chat int64, c tgbotapi.Chattable) error {
+func (s *sender) do(ctx context.Context, chat int64, call func(*tgbotapi.BotAPI) error) error {
 	backoff := s.retryBase
 	failures, limited := 0, 0
 	for {
@@ -138,7 +145,7 @@ func (s *sender) do(ctx context.Context, chat int64, c tgbotapi.Chattable) error
 				return err
 			}
 		}
-		_, err := s.api(ctx).Request(c)
+		err := call(s.api(ctx))
 		if err == nil {
 			return nil
 		}

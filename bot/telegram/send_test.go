@@ -31,13 +31,13 @@ func TestSendRateLimits(t *testing.T) {
 		start := time.Now()
 		for i := range 6 {
 			wg.Go(func() {
-				if err := s.messages(context.Background(), 42, 0, renderText(fmt.Sprint("m", i))); err != nil {
+				if err := s.messages(context.Background(), 42, 0, 0, renderText(fmt.Sprint("m", i))); err != nil {
 					t.Error(err)
 				}
 			})
 		}
 		// Another chat is not held up behind chat 42's 500ms.
-		if err := s.messages(context.Background(), 43, 0, renderText("other")); err != nil {
+		if err := s.messages(context.Background(), 43, 0, 0, renderText("other")); err != nil {
 			t.Fatal(err)
 		}
 		if d := time.Since(start); d > 250*time.Millisecond {
@@ -67,7 +67,7 @@ func TestSendRateLimits(t *testing.T) {
 		start := time.Now()
 		for i := range 21 {
 			wg.Go(func() {
-				if err := s.messages(context.Background(), int64(100+i), 0, renderText("hi")); err != nil {
+				if err := s.messages(context.Background(), int64(100+i), 0, 0, renderText("hi")); err != nil {
 					t.Error(err)
 				}
 			})
@@ -84,7 +84,7 @@ func TestSendRateLimits(t *testing.T) {
 			t.Fatalf("limits %v/s overall, %v/s per chat", h.tg.send.global.Limit(), h.tg.send.chatLimit)
 		}
 		start := time.Now()
-		if err := h.tg.send.messages(context.Background(), 42, 0, renderText("1"), renderText("2"), renderText("3")); err != nil {
+		if err := h.tg.send.messages(context.Background(), 42, 0, 0, renderText("1"), renderText("2"), renderText("3")); err != nil {
 			t.Fatal(err)
 		}
 		if d := time.Since(start); d < 1900*time.Millisecond {
@@ -115,7 +115,7 @@ func TestSendRetries(t *testing.T) {
 			fake := newFakeBotAPI(t, testToken)
 			s := senderFor(t, fake, 1000, 1000)
 			fake.fail("sendMessage", tc.faults...)
-			err := s.messages(context.Background(), 42, 0, renderText("hello"))
+			err := s.messages(context.Background(), 42, 0, 0, renderText("hello"))
 			calls := fake.callsOf("sendMessage", false)
 			ok := fake.callsOf("sendMessage", true)
 			if len(calls) != tc.calls {
@@ -147,7 +147,7 @@ func TestSendStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := s.messages(ctx, 42, 0, renderText("hello"))
+	err := s.messages(ctx, 42, 0, 0, renderText("hello"))
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v", err)
 	}

@@ -18,7 +18,9 @@
 // (415 otherwise, which also stops cross-site HTML forms), at most
 // Config.MaxBody bytes (64 kB; 413 beyond). Fields are checked by type;
 // unknown fields are ignored; a missing "question" is a 400, an empty one
-// gets the polite empty-question reply. Every error is a status with a JSON
+// gets the polite empty-question reply. That reply (also for text with no
+// Chinese or English in it) is in "lang", else in the first of Chinese and
+// English that Accept-Language names, else Chinese. Every error is a status with a JSON
 // body {"error": "…"} that does not repeat the request body; unexpected
 // failures are 500 {"error": "internal error"}, with the cause only in the
 // log.
@@ -27,11 +29,32 @@
 // X-Faqbot-Timestamp is the Unix time in seconds and X-Faqbot-Signature is
 // "sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body); Sign computes
 // it. A timestamp more than Config.Window (5 minutes) from the server's
-// clock, a wrong signature and a replayed signature get 401. The page's own
-// requests (Sec-Fetch-Site: same-origin) pass unsigned as channel "web",
-// with their user ids kept apart as "web:<id>"; signed requests are channel
-// "api". Without a secret, unsigned requests are accepted as "api" and
-// signed ones refused, rather than pretending to check them. GET
+// clock, a wrong signature and a replayed signature get 401.
+//
+// A relay that may legitimately send the same body twice within a second
+// (two users asking the same thing) names each request: X-Faqbot-Request-Id
+// is 1-128 characters A-Z a-z 0-9 _ - (no "."), unique per request, and the
+// signed string becomes timestamp + "." + id + "." + body (SignRequest).
+// Replay detection then keys on the id: one id is accepted once within the
+// window, the same body under two ids twice. A request without the header
+// is signed and checked as before. (The two formats cannot be confused: a
+// request id holds no ".", and a JSON body cannot start with an id
+// character.)
+//
+// The page's own requests (Sec-Fetch-Site: same-origin) pass unsigned as
+// channel "web", with their user ids kept apart as "web:<id>"; signed
+// requests are channel "api". Any script can send that header, so when a
+// secret is set these unsigned requests are untrusted and rate-limited per
+// client: token buckets for /api/ask (Config.AskLimit, 30 a minute, burst
+// 10) and /api/feedback (Config.FeedbackLimit, 20 a minute, burst 5),
+// beyond which the client gets 429 with Retry-After, counted through
+// Config.Metrics as rate-limited on channel "web". The client is the TCP
+// peer's address (an IPv6 /64), or, when the peer is in
+// Config.TrustedProxies (FAQBOT_TRUSTED_PROXIES), the address it forwards in
+// X-Forwarded-For or X-Real-IP; at most Config.MaxClients clients are
+// tracked. Signed requests, and every request when no secret is set, are
+// never throttled. Without a secret, unsigned requests are accepted as
+// "api" and signed ones refused, rather than pretending to check them. GET
 // /api/article serves public content and needs no signature.
 //
 // # Page

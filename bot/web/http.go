@@ -44,6 +44,9 @@ func serve(log *slog.Logger, w http.ResponseWriter, r *http.Request, h handlerFu
 		he = &httpError{code: http.StatusInternalServerError, msg: "internal error", err: err}
 	}
 	level, what := slog.LevelInfo, "relay: refused"
+	if he.code == http.StatusTooManyRequests {
+		level = slog.LevelDebug // counted in the metrics; a flood must not flood the log
+	}
 	if he.code >= 500 {
 		level, what = slog.LevelError, "relay: failed"
 	}

@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,11 +31,18 @@ type State interface {
 	RecordVote(v kb.Vote) error
 }
 
-// Signature headers of a relay request: see Sign.
+// Signature headers of a relay request: see Sign and SignRequest.
 const (
 	TimestampHeader = "X-Faqbot-Timestamp"
 	SignatureHeader = "X-Faqbot-Signature"
+	// RequestIDHeader is optional: a relay that may send the same body
+	// twice within a second names each request, and the id is signed.
+	RequestIDHeader = "X-Faqbot-Request-Id"
 )
+
+// requestIDRe is what a request id may be: no "." (the separator in the
+// signed string) and nothing a JSON body could start with.
+var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
 // Config configures the Relay. The zero value works: unsigned requests,
 // no logging, default limits.
@@ -47,8 +56,29 @@ type Config struct {
 	// MaxBody caps a POST body in bytes (default 64 kB).
 	MaxBody int64
 	// Window is how far a signed timestamp may be from now (default 5
-	// minutes); a signature is accepted once within it.
+	// minutes); a signature (or a request id) is accepted once within it.
 	Window time.Duration
+
+	// AskLimit and FeedbackLimit throttle each client's untrusted requests:
+	// those accepted without a signature while Secret is set (the web
+	// page's same-origin requests, which any script can imitate). Beyond
+	// them a client gets 429 with Retry-After. Signed requests, and every
+	// request when Secret is empty, are not throttled. Defaults:
+	// DefaultAskLimit (30 a minute, burst 10) and DefaultFeedbackLimit (20
+	// a minute, burst 5).
+	AskLimit, FeedbackLimit Limit
+	// TrustedProxies are the peers (a reverse proxy, an ingress) whose
+	// X-Forwarded-For or X-Real-IP names the client; from anyone else these
+	// headers are ignored and the client is the TCP peer. Env
+	// FAQBOT_TRUSTED_PROXIES (comma-separated IPs and CIDRs, see
+	// ParseTrustedProxies); none by default.
+	TrustedProxies []netip.Prefix
+	// MaxClients bounds how many clients' limits are tracked at once
+	// (default 10,000); beyond it idle clients are forgotten first.
+	MaxClients int
+	// Metrics counts requests refused with 429 as rate-limited on channel
+	// "web", kind "ask" or "feedback" (nil: not counted).
+	Metrics Metrics
 }
 
 // withDefaults fills in the zero fields.
@@ -62,6 +92,14 @@ func (c Config) withDefaults() Config {
 	if c.Window <= 0 {
 		c.Window = 5 * time.Minute
 	}
+	c.AskLimit = c.AskLimit.withDefault(DefaultAskLimit)
+	c.FeedbackLimit = c.FeedbackLimit.withDefault(DefaultFeedbackLimit)
+	if c.MaxClients <= 0 {
+		c.MaxClients = defaultMaxClients
+	}
+	if c.Metrics == nil {
+		c.Metrics = noMetrics{}
+	}
 	return c
 }
 
@@ -71,23 +109,27 @@ func (c Config) withDefaults() Config {
 // With a secret, relays must sign; unsigned requests are accepted only from
 // the web page itself (the browser's Sec-Fetch-Site: same-origin), as
 // channel "web". The page is public, so this grants nothing a visitor
-// lacks, while relay-asserted user ids stay authenticated.
+// lacks, while relay-asserted user ids stay authenticated. Since any script
+// can send that header, these requests are untrusted: rate-limited per
+// client (Config.AskLimit, Config.FeedbackLimit).
 type Relay struct {
-	eng    bot.Asker
-	st     State
-	cfg    Config
-	secret []byte
-	now    func() time.Time
+	eng      bot.Asker
+	st       State
+	cfg      Config
+	secret   []byte
+	now      func() time.Time
+	throttle *throttle
 
 	mu        sync.Mutex
-	seen      map[string]time.Time // signature → expiry, rejects replays
+	seen      map[string]time.Time // signature or request id → expiry, rejects replays
 	lastPrune time.Time
 }
 
 // NewRelay returns the relay answering with eng and recording votes in st.
 func NewRelay(eng bot.Asker, st State, cfg Config) *Relay {
 	cfg = cfg.withDefaults()
-	return &Relay{eng: eng, st: st, cfg: cfg, secret: []byte(cfg.Secret), now: time.Now, seen: map[string]time.Time{}}
+	return &Relay{eng: eng, st: st, cfg: cfg, secret: []byte(cfg.Secret), now: time.Now, seen: map[string]time.Time{},
+		throttle: newThrottle(cfg)}
 }
 
 // ServeHTTP routes /api/ask, /api/feedback and /api/article, for mounting
@@ -124,7 +166,7 @@ type relayVote struct {
 // serveAsk answers POST /api/ask with the `ask -json` Answer object.
 func (rl *Relay) serveAsk(w http.ResponseWriter, r *http.Request) error {
 	var req relayAskRequest
-	channel, err := rl.decode(w, r, &req)
+	channel, err := rl.decode(w, r, "ask", &req)
 	if err != nil {
 		return err
 	}
@@ -141,14 +183,41 @@ func (rl *Relay) serveAsk(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("ask: %w", err)
 	}
+	if a.Reason == bot.ReasonEmpty && req.Lang == "" {
+		// No Chinese or English to read the language from: ask for text in
+		// the browser's language rather than the engine's default.
+		if l := acceptLang(r.Header.Get("Accept-Language")); l != "" && l != a.Lang {
+			a.Lang, a.Traditional = l, false
+			a.Text, a.Disclaimer = rl.eng.Reply(l, bot.ReasonEmpty), rl.eng.Disclaimer(l)
+		}
+	}
 	writeJSON(w, http.StatusOK, a)
 	return nil
+}
+
+// acceptLang is the first of zh and en an Accept-Language header asks for
+// ("" if neither). Browsers list languages in order of preference; an entry
+// with q=0 is refused.
+func acceptLang(h string) string {
+	for _, part := range strings.Split(h, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if q, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if v, err := strconv.ParseFloat(q, 64); err != nil || v <= 0 {
+				continue
+			}
+		}
+		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		if base == "zh" || base == "en" {
+			return base
+		}
+	}
+	return ""
 }
 
 // serveFeedback records a helpful / not-helpful vote (POST /api/feedback).
 func (rl *Relay) serveFeedback(w http.ResponseWriter, r *http.Request) error {
 	var v relayVote
-	channel, err := rl.decode(w, r, &v)
+	channel, err := rl.decode(w, r, "feedback", &v)
 	if err != nil {
 		return err
 	}
@@ -218,9 +287,10 @@ func relayUser(channel, user string) string {
 	return user
 }
 
-// decode checks method, type, size and signature, then decodes one JSON
-// object into v strictly by type.
-func (rl *Relay) decode(w http.ResponseWriter, r *http.Request, v any) (channel string, err error) {
+// decode checks method, type, the client's limit (for untrusted
+// requests), size and signature, then decodes one JSON object into v
+// strictly by type. kind ("ask", "feedback") names the limit.
+func (rl *Relay) decode(w http.ResponseWriter, r *http.Request, kind string, v any) (channel string, err error) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
 		return "", fail(http.StatusMethodNotAllowed, "use POST")
@@ -228,6 +298,13 @@ func (rl *Relay) decode(w http.ResponseWriter, r *http.Request, v any) (channel 
 	// Requiring JSON also stops cross-site HTML forms, which cannot send it.
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return "", fail(http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+	}
+	// Untrusted requests are throttled before their body is even read.
+	if rl.untrusted(r) {
+		if ok, wait := rl.throttle.allow(r, kind, rl.now()); !ok {
+			w.Header().Set("Retry-After", retryAfter(wait))
+			return "", fail(http.StatusTooManyRequests, "too many requests, retry later")
+		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, rl.cfg.MaxBody))
 	if err != nil {
@@ -264,6 +341,13 @@ func jsonProblem(err error) string {
 	return "bad JSON: " + err.Error()
 }
 
+// untrusted reports whether a request will be accepted without a
+// signature although a secret is configured: the page's same-origin
+// requests, which any script can imitate. authenticate decides the same way.
+func (rl *Relay) untrusted(r *http.Request) bool {
+	return len(rl.secret) > 0 && r.Header.Get(SignatureHeader) == "" && r.Header.Get("Sec-Fetch-Site") == "same-origin"
+}
+
 // authenticate verifies the signature and names the channel; its errors
 // are 401s.
 func (rl *Relay) authenticate(r *http.Request, body []byte) (string, error) {
@@ -290,10 +374,22 @@ func (rl *Relay) authenticate(r *http.Request, body []byte) (string, error) {
 	if d := now.Sub(time.Unix(sec, 0)); d > window || d < -window {
 		return unauthorized("timestamp outside the " + windowText(window) + " window")
 	}
-	if !relaySignatureOK(rl.secret, ts, body, sig) {
+	id, hasID := "", len(r.Header.Values(RequestIDHeader)) > 0
+	if hasID {
+		if id = r.Header.Get(RequestIDHeader); !requestIDRe.MatchString(id) {
+			return unauthorized("bad " + RequestIDHeader + " (1-128 characters A-Z a-z 0-9 _ -)")
+		}
+	}
+	if !relaySignatureOK(rl.secret, ts, id, body, sig) {
 		return unauthorized("bad signature")
 	}
-	if !rl.firstUse(sig, now) {
+	// A request id, when given, is what makes a request unique: the same
+	// body may come twice under two ids, never one id twice.
+	replayKey := "sig:" + strings.ToLower(sig)
+	if hasID {
+		replayKey = "id:" + id
+	}
+	if !rl.firstUse(replayKey, now) {
 		return unauthorized("replayed request")
 	}
 	return "api", nil
@@ -307,9 +403,9 @@ func windowText(d time.Duration) string {
 	return d.String()
 }
 
-// firstUse reports whether a signature is new within the window.
-func (rl *Relay) firstUse(sig string, now time.Time) bool {
-	sig = strings.ToLower(sig)
+// firstUse reports whether a signature or request id is new within the
+// window.
+func (rl *Relay) firstUse(key string, now time.Time) bool {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
 	if now.Sub(rl.lastPrune) > time.Minute {
@@ -320,12 +416,12 @@ func (rl *Relay) firstUse(sig string, now time.Time) bool {
 		}
 		rl.lastPrune = now
 	}
-	if exp, ok := rl.seen[sig]; ok && !exp.Before(now) {
+	if exp, ok := rl.seen[key]; ok && !exp.Before(now) {
 		return false
 	}
 	// The timestamp is at most one window in the future, so a signature
 	// can be valid for up to twice the window.
-	rl.seen[sig] = now.Add(2 * rl.cfg.Window)
+	rl.seen[key] = now.Add(2 * rl.cfg.Window)
 	return true
 }
 
@@ -335,14 +431,25 @@ func (rl *Relay) firstUse(sig string, now time.Time) bool {
 // X-Faqbot-Signature value, "sha256=" + hex HMAC-SHA256(secret, ts + "." +
 // body).
 func Sign(secret []byte, ts string, body []byte) string {
+	return SignRequest(secret, ts, "", body)
+}
+
+// SignRequest is Sign for a request that also carries a request id
+// (X-Faqbot-Request-Id): the signed string is ts + "." + id + "." + body.
+// With id "" it is Sign.
+func SignRequest(secret []byte, ts, id string, body []byte) string {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(ts))
 	m.Write([]byte("."))
+	if id != "" {
+		m.Write([]byte(id))
+		m.Write([]byte("."))
+	}
 	m.Write(body)
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
 // relaySignatureOK checks a signature in constant time.
-func relaySignatureOK(secret []byte, ts string, body []byte, sig string) bool {
-	return hmac.Equal([]byte(strings.ToLower(sig)), []byte(Sign(secret, ts, body)))
+func relaySignatureOK(secret []byte, ts, id string, body []byte, sig string) bool {
+	return hmac.Equal([]byte(strings.ToLower(sig)), []byte(SignRequest(secret, ts, id, body)))
 }

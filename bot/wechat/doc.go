@@ -10,15 +10,23 @@
 // and safe (encrypted only). Encrypted messages use WXBizMsgCrypt's
 // AES-256-CBC with the EncodingAESKey, and are checked for msg_signature
 // and the AppID; in compatible mode only the encrypted copy is trusted, or
-// the signed plain fields when no key is configured. Replies go back as
-// passive replies, encrypted when the message was. Stale timestamps
-// (Config.MaxAge), bad signatures and malformed or oversized bodies are
-// refused with a 4xx and logged.
+// the signed plain fields when no key is configured. With a key configured
+// only encrypted pushes (encrypt_type=aes, or WeCom's msg_signature without
+// encrypt_type) are accepted: a plaintext push, encrypt_type=raw included,
+// is refused with 403, since its signature does not cover the body. Replies
+// go back as passive replies, encrypted when the message was. Stale
+// timestamps (Config.MaxAge), bad signatures and malformed or oversized
+// bodies are refused with a 4xx and logged (one line per request).
+//
+// In plain mode each (timestamp, nonce, signature) is remembered in the
+// State for twice MaxAge (24 hours when MaxAge is 0) together with the
+// message it came with: the same sender and MsgId under it again is a retry
+// (same reply), any other message under it is refused with 403.
 //
 // WeChat waits 5 seconds for a reply and retries a message up to three
-// times. A message is answered once: retries of it (same MsgId, or for
-// events the same sender and CreateTime) share the answer in progress or
-// get the stored reply. When the answer is not ready within Config.Budget
+// times. A message is answered once: retries of it (same sender and MsgId,
+// or for events the same sender and CreateTime) share the answer in
+// progress or get the stored reply. When the answer is not ready within Config.Budget
 // (4 s), the handler replies "success" (no reply) rather than time out;
 // the answer is still stored for a retry.
 //
@@ -33,7 +41,7 @@
 //
 // Through its State the adapter stores, with user ids hashed: each user's
 // chosen language, their last answer (for the numbered choices and "全文",
-// 30 minutes) and the replies to recent messages (for retries, 10
-// minutes). It never touches the index or the state store directly, only
+// 30 minutes), the replies to recent messages (for retries, 10 minutes)
+// and the plain-mode signatures used. It never touches the index or the state store directly, only
 // bot.Asker and State.
 package wechat

@@ -21,14 +21,17 @@ import (
 )
 
 // State is what the adapter keeps between messages: per-user language,
-// the last answer (for "回复 1" and "全文") and the replies to recent
-// messages (for WeChat's retries). The state store satisfies it.
+// the last answer (for "回复 1" and "全文"), the replies to recent
+// messages (for WeChat's retries) and the plain-mode signatures already
+// used (claimed atomically, so a signature serves one message). The state
+// store satisfies it.
 type State interface {
 	HashUser(user string) string
 	UserLang(userHash string) (string, error)
 	SetUserLang(userHash, lang string) error
 	PutTemp(kind, key string, val []byte, ttl time.Duration) error
 	GetTemp(kind, key string) ([]byte, bool, error)
+	ClaimTemp(kind, key string, val []byte, ttl time.Duration) (bool, []byte, error)
 }
 
 const (
@@ -43,9 +46,13 @@ const (
 	// askTimeout bounds an answer still being prepared after the budget has
 	// passed (it is kept for a retry).
 	askTimeout = 30 * time.Second
+	// sigTTLNoMaxAge is how long a plain-mode signature is remembered when
+	// the timestamp check is off (MaxAge 0).
+	sigTTLNoMaxAge = 24 * time.Hour
 	// Kinds of temporary values in State; stored data depends on them.
 	kindSeen    = "wechat-msg"
 	kindSession = "wechat-session"
+	kindSig     = "wechat-sig"
 )
 
 // Config configures the WeChat Official Account message server. Start from
@@ -224,11 +231,41 @@ func (w *Server) receive(rw http.ResponseWriter, r *http.Request, start time.Tim
 	if err != nil {
 		return err
 	}
-	msg, safe, err := w.decode(r.URL.Query(), body)
+	q := r.URL.Query()
+	msg, safe, err := w.decode(q, body)
 	if err != nil {
 		return err
 	}
+	if !safe {
+		if err := w.claimSignature(r.Context(), q, msg); err != nil {
+			return err
+		}
+	}
 	return w.write(rw, msg, w.replyWithin(r.Context(), msg, start), safe)
+}
+
+// claimSignature binds a plain-mode signature to the one message it first
+// came with. That signature covers the token, timestamp and nonce but not
+// the body, so whoever sees one push URL could otherwise send any message
+// under it while the timestamp is fresh. A repeat with the same sender and
+// message (WeChat's retry) passes and gets the same reply; any other body
+// is refused. A store failure is logged and the message let through: the
+// timestamp check still bounds the exposure.
+func (w *Server) claimSignature(ctx context.Context, q url.Values, m *message) error {
+	ttl := 2 * w.cfg.MaxAge // a timestamp is accepted MaxAge either side of it
+	if ttl == 0 {
+		ttl = sigTTLNoMaxAge
+	}
+	key := q.Get("timestamp") + ":" + q.Get("nonce") + ":" + strings.ToLower(q.Get("signature"))
+	mine := []byte(w.dedupKey(m))
+	claimed, first, err := w.st.ClaimTemp(kindSig, key, mine, ttl)
+	switch {
+	case err != nil:
+		w.log.ErrorContext(ctx, "wechat: remember signature", "err", err)
+	case !claimed && string(first) != string(mine):
+		return reject(http.StatusForbidden, "signature already used for another message", nil)
+	}
+	return nil
 }
 
 // readBody reads the request body, at most maxBody bytes.
@@ -262,6 +299,11 @@ func (w *Server) decode(q url.Values, body []byte) (msg *message, safe bool, err
 	}
 	if !w.fresh(ts) {
 		return nil, false, reject(http.StatusUnauthorized, "stale or bad timestamp", nil)
+	}
+	if !safe && w.crypto != nil {
+		// Safe mode is configured: a plaintext push is a downgrade (its
+		// signature does not cover the body), whatever it carries.
+		return nil, false, reject(http.StatusForbidden, "plaintext push refused: safe mode is configured, want encrypt_type=aes", nil)
 	}
 	msg, err = parseXML(body)
 	if err != nil {
@@ -329,11 +371,12 @@ func (w *Server) nonce() (string, error) {
 	return fmt.Sprintf("%010d", binary.BigEndian.Uint64(b[:])%1e10), nil
 }
 
-// dedupKey names a message across WeChat's retries: MsgId, or for events
-// (which have none) the sender and CreateTime. The sender is hashed.
+// dedupKey names a message across WeChat's retries: the sender and MsgId
+// (a MsgId is unique per sender only: public samples share one), or for
+// events (which have none) the sender and CreateTime. The sender is hashed.
 func (w *Server) dedupKey(m *message) string {
 	if m.MsgID != "" && !strings.EqualFold(m.MsgType, "event") {
-		return "id:" + m.MsgID
+		return "id:" + w.st.HashUser(m.FromUserName) + ":" + m.MsgID
 	}
 	return "ev:" + w.st.HashUser(m.FromUserName) + ":" + m.CreateTime + ":" + strings.ToLower(m.MsgType+"/"+m.Event)
 }
@@ -529,6 +572,13 @@ func (w *Server) text(ctx context.Context, platformUser, user, text string) (rep
 	if err != nil {
 		w.log.ErrorContext(ctx, "wechat: ask", "err", err)
 		return reply{Content: phrase(w.replyLang(user, nil), "busy")}, false
+	}
+	if a.Reason == bot.ReasonEmpty {
+		// No Chinese or English to read (Russian, emoji, digits): ask for
+		// text in the user's language, not the engine's default, and keep
+		// the session ("1", "全文" still refer to the last answer).
+		lang := w.replyLang(user, nil)
+		return reply{Content: renderAnswer(bot.Answer{Lang: lang, Reason: a.Reason, Text: w.eng.Reply(lang, bot.ReasonEmpty)}, nil)}, true
 	}
 	w.remember(user, a)
 	return reply{Content: w.render(a)}, true

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -146,6 +147,8 @@ type testEnv struct {
 	st  *bottest.State
 	eng *testAsker
 	cfg Config
+
+	nonces atomic.Int64 // fresh nonce per signed request, as WeChat sends
 }
 
 // newEnv serves a real handler with the fake engine and an in-memory
@@ -188,9 +191,14 @@ func (e *testEnv) do(method, query, body string) (int, string) {
 }
 
 // signedQuery is a plain-mode query signed with the env's token at the
-// injected clock.
+// injected clock, with a fresh nonce (WeChat signs every push anew).
 func (e *testEnv) signedQuery() string {
-	ts, nonce := strconv.FormatInt(testNow.Unix(), 10), "424242"
+	return e.signedQueryNonce(strconv.FormatInt(424242+e.nonces.Add(1), 10))
+}
+
+// signedQueryNonce is a plain-mode query with the given nonce.
+func (e *testEnv) signedQueryNonce(nonce string) string {
+	ts := strconv.FormatInt(testNow.Unix(), 10)
 	return url.Values{"signature": {signature(e.cfg.Token, ts, nonce)}, "timestamp": {ts}, "nonce": {nonce}}.Encode()
 }
 
@@ -431,7 +439,11 @@ func TestVectorB(t *testing.T) {
 func TestMessages(t *testing.T) {
 	for _, mode := range []string{"plain", "safe"} {
 		t.Run(mode, func(t *testing.T) {
-			env := newEnv(t, Config{AESKey: vecAKey, AppID: vecAAppID})
+			cfg := Config{AESKey: vecAKey, AppID: vecAAppID}
+			if mode == "plain" {
+				cfg = Config{} // with a key, plaintext pushes are refused
+			}
+			env := newEnv(t, cfg)
 			env.eng.script = map[string][]string{
 				"医保卡丢了怎么办":                                                    {"lost-card", "no-physical-card", "card-visit-process"},
 				"I lost my medical insurance card, can I still see a doctor?": {"lost-card", "no-physical-card"},
@@ -931,12 +943,12 @@ func TestLogs(t *testing.T) {
 		t.Errorf("bad signature: %d %q", code, body)
 	}
 	ts := strconv.FormatInt(testNow.Unix(), 10)
-	q := env.signedQuery() + "&encrypt_type=aes&msg_signature=" + signature(testToken, ts, "424242", "!!!!")
+	q := env.signedQueryNonce("424242") + "&encrypt_type=aes&msg_signature=" + signature(testToken, ts, "424242", "!!!!")
 	if code, _ := env.do(http.MethodPost, q, "<xml><Encrypt>!!!!</Encrypt></xml>"); code != 400 {
 		t.Errorf("bad ciphertext: %d", code)
 	}
 	env.eng.fail = "error"
-	env.postPlain(textXML(openID, "医保卡丢了怎么办", 2))
+	env.postSafe(textXML(openID, "医保卡丢了怎么办", 2))
 	env.w.Wait()
 	for _, want := range []string{
 		`level=INFO msg="wechat: rejected" status=401 reason="bad signature"` + "\n",
@@ -976,7 +988,7 @@ func TestLogs(t *testing.T) {
 	slow.gate = make(chan struct{})
 	cfg.Budget = 100 * time.Millisecond
 	late := newEnvWith(t, cfg, bottest.NewState(), slow)
-	if _, body := late.postPlain(textXML(openID, "医保卡丢了怎么办", 4)); body != "success" {
+	if _, body := late.postSafe(textXML(openID, "医保卡丢了怎么办", 4)); body != "success" {
 		t.Errorf("slow answer: %q", body)
 	}
 	close(slow.gate)
@@ -1012,42 +1024,49 @@ func TestBadInput(t *testing.T) {
 	short := base64Std(make([]byte, 40))
 	badInner, _ := env.w.crypto.encryptRandom(&detReader{}, []byte("<xml><Content>x"))
 	noFrom, _ := env.w.crypto.encryptRandom(&detReader{}, []byte("<xml><MsgType>text</MsgType></xml>"))
+	plainOnly := newEnv(t, Config{MaxAge: 5 * time.Minute})
 	for _, tc := range []struct {
 		name, method, query, body string
 		code                      int
+		plain                     bool // sent to a server without an AES key
 	}{
-		{"wrong signature", "POST", strings.Replace(plainQ(ts), "signature=", "signature=0", 1), good, 401},
-		{"no signature", "POST", "timestamp=" + ts + "&nonce=1", good, 401},
-		{"old timestamp", "POST", plainQ(old), good, 401},
-		{"future timestamp", "POST", plainQ(strconv.FormatInt(testNow.Add(time.Hour).Unix(), 10)), good, 401},
-		{"non-numeric timestamp", "POST", plainQ("yesterday"), good, 401},
-		{"body over 64 kB", "POST", plainQ(ts), strings.Replace(good, "医保卡", strings.Repeat("医", 22000), 1), 413},
-		{"malformed XML", "POST", plainQ(ts), "<xml><ToUserName>", 400},
-		{"not XML", "POST", plainQ(ts), "\x00\x01binary junk", 400},
-		{"wrong root", "POST", plainQ(ts), "<root><MsgType>text</MsgType></root>", 400},
-		{"missing fields", "POST", plainQ(ts), "<xml><MsgType>text</MsgType><Content>hi</Content></xml>", 400},
-		{"bad CreateTime", "POST", plainQ(ts), strings.Replace(good, ts, "soon", 1), 400},
-		{"empty body", "POST", plainQ(ts), "", 400},
-		{"unknown encrypt_type", "POST", plainQ(ts) + "&encrypt_type=rot13", good, 400},
-		{"wrong msg_signature", "POST", safeQ(goodEnc, vecCMsgSig), envelope(goodEnc), 401},
-		{"missing msg_signature", "POST", plainQ(ts) + "&encrypt_type=aes", envelope(goodEnc), 401},
-		{"safe mode without Encrypt", "POST", safeQ("", ""), good, 400},
-		{"wrong AppID", "POST", safeQ(foreign, ""), envelope(foreign), 400},
-		{"bad padding", "POST", safeQ(badPad, ""), envelope(badPad), 400},
-		{"ciphertext not a multiple of 16", "POST", safeQ(short, ""), envelope(short), 400},
-		{"ciphertext not base64", "POST", safeQ("!!!!", ""), envelope("!!!!"), 400},
-		{"malformed decrypted XML", "POST", safeQ(badInner, ""), envelope(badInner), 400},
-		{"decrypted message without sender", "POST", safeQ(noFrom, ""), envelope(noFrom), 400},
-		{"DELETE", "DELETE", plainQ(ts), good, 405},
+		{"wrong signature", "POST", strings.Replace(plainQ(ts), "signature=", "signature=0", 1), good, 401, false},
+		{"no signature", "POST", "timestamp=" + ts + "&nonce=1", good, 401, false},
+		{"old timestamp", "POST", plainQ(old), good, 401, false},
+		{"future timestamp", "POST", plainQ(strconv.FormatInt(testNow.Add(time.Hour).Unix(), 10)), good, 401, false},
+		{"non-numeric timestamp", "POST", plainQ("yesterday"), good, 401, false},
+		{"body over 64 kB", "POST", plainQ(ts), strings.Replace(good, "医保卡", strings.Repeat("医", 22000), 1), 413, false},
+		{"malformed XML", "POST", plainQ(ts), "<xml><ToUserName>", 400, true},
+		{"not XML", "POST", plainQ(ts), "\x00\x01binary junk", 400, true},
+		{"wrong root", "POST", plainQ(ts), "<root><MsgType>text</MsgType></root>", 400, true},
+		{"missing fields", "POST", plainQ(ts), "<xml><MsgType>text</MsgType><Content>hi</Content></xml>", 400, true},
+		{"bad CreateTime", "POST", plainQ(ts), strings.Replace(good, ts, "soon", 1), 400, true},
+		{"empty body", "POST", plainQ(ts), "", 400, true},
+		{"plaintext push to a safe-mode server", "POST", plainQ(ts), good, 403, false},
+		{"encrypt_type=raw to a safe-mode server", "POST", plainQ(ts) + "&encrypt_type=raw", good, 403, false},
+		{"unknown encrypt_type", "POST", plainQ(ts) + "&encrypt_type=rot13", good, 400, false},
+		{"wrong msg_signature", "POST", safeQ(goodEnc, vecCMsgSig), envelope(goodEnc), 401, false},
+		{"missing msg_signature", "POST", plainQ(ts) + "&encrypt_type=aes", envelope(goodEnc), 401, false},
+		{"safe mode without Encrypt", "POST", safeQ("", ""), good, 400, false},
+		{"wrong AppID", "POST", safeQ(foreign, ""), envelope(foreign), 400, false},
+		{"bad padding", "POST", safeQ(badPad, ""), envelope(badPad), 400, false},
+		{"ciphertext not a multiple of 16", "POST", safeQ(short, ""), envelope(short), 400, false},
+		{"ciphertext not base64", "POST", safeQ("!!!!", ""), envelope("!!!!"), 400, false},
+		{"malformed decrypted XML", "POST", safeQ(badInner, ""), envelope(badInner), 400, false},
+		{"decrypted message without sender", "POST", safeQ(noFrom, ""), envelope(noFrom), 400, false},
+		{"DELETE", "DELETE", plainQ(ts), good, 405, false},
 	} {
-		if code, body := env.do(tc.method, tc.query, tc.body); code != tc.code {
+		target := env
+		if tc.plain {
+			target = plainOnly
+		}
+		if code, body := target.do(tc.method, tc.query, tc.body); code != tc.code {
 			t.Errorf("%s: %d %q, want %d", tc.name, code, body, tc.code)
 		}
 	}
-	if env.eng.calls() != 0 || env.journaled() != 0 {
-		t.Errorf("bad requests were answered: %d Ask calls, %d journaled", env.eng.calls(), env.journaled())
+	if env.eng.calls()+plainOnly.eng.calls() != 0 || env.journaled()+plainOnly.journaled() != 0 {
+		t.Errorf("bad requests were answered: %d Ask calls, %d journaled", env.eng.calls()+plainOnly.eng.calls(), env.journaled()+plainOnly.journaled())
 	}
-	plainOnly := newEnv(t, Config{})
 	if code, _ := plainOnly.do("POST", safeQ(goodEnc, ""), envelope(goodEnc)); code != 400 {
 		t.Errorf("safe mode without a configured key: %d, want 400", code)
 	}

@@ -42,6 +42,7 @@ type config struct {
 	AdminToken    string
 	Retention     time.Duration
 	AnswerTimeout time.Duration
+	MaxConns      int // connections open at once (FAQBOT_MAX_CONNS)
 
 	Telegram telegram.Config
 
@@ -55,7 +56,7 @@ type config struct {
 func defaultConfig() *config {
 	c := &config{
 		Data: "./data", Addr: ":8080", LogLevel: "info",
-		Retention: 90 * 24 * time.Hour, AnswerTimeout: 10 * time.Second,
+		Retention: 90 * 24 * time.Hour, AnswerTimeout: 10 * time.Second, MaxConns: defaultMaxConns,
 		WeChat: wechat.DefaultConfig(),
 		Since:  7 * 24 * time.Hour,
 	}
@@ -81,6 +82,21 @@ func defaultConfig() *config {
 	str(&c.AdminToken, "FAQBOT_ADMIN_TOKEN")
 	str(&c.LogLevel, "FAQBOT_LOG_LEVEL")
 	str(&c.Web.Secret, "FAQBOT_RELAY_SECRET")
+	if v := strings.TrimSpace(os.Getenv("FAQBOT_TRUSTED_PROXIES")); v != "" {
+		p, err := web.ParseTrustedProxies(v)
+		if err != nil {
+			c.envErrs = append(c.envErrs, fmt.Errorf("FAQBOT_TRUSTED_PROXIES: %w", err))
+		}
+		c.Web.TrustedProxies = p
+	}
+	if v := strings.TrimSpace(os.Getenv("FAQBOT_MAX_CONNS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			c.envErrs = append(c.envErrs, fmt.Errorf("FAQBOT_MAX_CONNS: %q is not a number of connections (0 = no cap)", v))
+		} else {
+			c.MaxConns = n
+		}
+	}
 	dur(&c.Retention, "FAQBOT_RETENTION")
 	str(&c.Telegram.Token, "TELEGRAM_TOKEN")
 	str(&c.Telegram.APIEndpoint, "TELEGRAM_API_ENDPOINT")
@@ -161,6 +177,7 @@ func statsFlags(fs *flag.FlagSet, c *config) {
 func serveFlags(fs *flag.FlagSet, c *config) {
 	stateFlag(fs, c)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address [FAQBOT_ADDR]")
+	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "connections open at once, 0 = no cap [FAQBOT_MAX_CONNS]")
 	fs.Var(durationFlag{&c.Retention}, "retention", "how long the question log is kept [FAQBOT_RETENTION]")
 	fs.Var(durationFlag{&c.WeChat.MaxAge}, "wechat-max-age", "how far a WeChat timestamp may be from now, 0 = no check [WECHAT_MAX_AGE]")
 	fs.Var(durationFlag{&c.WeChat.Budget}, "wechat-budget", "answer within this or reply \"success\" [WECHAT_BUDGET]")

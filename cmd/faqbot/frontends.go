@@ -23,11 +23,11 @@ func (srv *server) frontEnds(ctx context.Context, mux *http.ServeMux, s stdio) e
 		fmt.Fprintf(s.err, "faqbot: %-9s %s %s\n", name, state, why)
 	}
 
-	cfg.Web.Log = srv.log
+	cfg.Web.Log, cfg.Web.Metrics = srv.log, srv.metrics
 	mux.Handle("/api/", web.NewRelay(srv.engine, srv.store, cfg.Web))
 	mux.Handle("GET /{$}", web.Page())
 	if cfg.Web.Secret != "" {
-		status("relay", true, "POST /api/ask, /api/feedback (signed with FAQBOT_RELAY_SECRET)")
+		status("relay", true, "POST /api/ask, /api/feedback (signed with FAQBOT_RELAY_SECRET; the page's unsigned requests rate-limited per client)")
 	} else {
 		status("relay", true, "POST /api/ask, /api/feedback (unsigned: set FAQBOT_RELAY_SECRET to require signatures)")
 	}

@@ -131,17 +131,11 @@ func (srv *server) ready(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve runs the HTTP server and the front ends until ctx is done, then
-// drains: in-flight requests get up to 10 s to finish.
+// drains: in-flight requests get up to 10 s to finish. At most
+// cfg.MaxConns connections are open at once.
 func (srv *server) serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{
-		Handler:           srv.handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(srv.log.Handler(), slog.LevelWarn),
-	}
+	hs := newHTTPServer(srv.handler, srv.log)
+	ln = limitListener(ln, srv.cfg.MaxConns)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 1+len(srv.runners))
