@@ -152,7 +152,7 @@ func (k *KB) crossCheck(errs *Errors, broken map[string]bool) {
 			}
 			phrasings := append([]string{a.Title}, a.Questions...)
 			for i, q := range phrasings {
-				key := questionKey(q)
+				key := QuestionKey(q)
 				if other, dup := seen[key]; dup {
 					line := a.line["questions"]
 					if i == 0 {
@@ -177,9 +177,9 @@ func (k *KB) crossCheck(errs *Errors, broken map[string]bool) {
 	sort.Strings(k.ids)
 }
 
-// questionKey folds case, spaces and punctuation so near-identical questions
+// QuestionKey folds case, spaces and punctuation so near-identical questions
 // count as duplicates.
-func questionKey(q string) string {
+func QuestionKey(q string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(q) {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
