@@ -51,14 +51,3 @@ func (p *progress) done() {
 	fmt.Fprintf(p.w, " %s\n", time.Since(p.start).Round(10*time.Millisecond))
 	p.open = false
 }
-
-// count shows n of total on one line (rewritten in place), every step rows.
-func (p *progress) count(n, total, step int) {
-	if p == nil || n%step != 0 && n != total {
-		return
-	}
-	fmt.Fprintf(p.w, "\r  %d/%d", n, total)
-	if n == total {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
-}

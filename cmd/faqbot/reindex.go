@@ -84,9 +84,10 @@ func runReindex(ctx context.Context, cfg *config, args []string, s stdio) error 
 
 // remoteReindex asks a running server to reindex and prints its report. The
 // server reindexes the content it was started with (its FAQBOT_CONTENT or
-// -content), not the files here: the command fails unless the server then
-// serves exactly the content linted here (same kb.KB.Hash), so an edit is
-// never silently left unpublished.
+// -content), not the files here. With -content DIR (or FAQBOT_CONTENT) the
+// command fails unless the server then serves exactly DIR (same
+// kb.KB.Hash), so an edit is never silently left unpublished; without it,
+// the server's own content is what was asked for.
 func remoteReindex(ctx context.Context, cfg *config, local *kb.KB, s stdio) error {
 	if cfg.AdminToken == "" {
 		return fmt.Errorf("%w: reindex -server needs FAQBOT_ADMIN_TOKEN", errUsage)
@@ -120,6 +121,13 @@ func remoteReindex(ctx context.Context, cfg *config, local *kb.KB, s stdio) erro
 		fmt.Fprintf(s.err, "reindex refused (HTTP %d): %s\n", resp.StatusCode, body.Error)
 		return errFailed
 	}
+	if body.ContentHash != local.Hash() && cfg.Content == "" {
+		// No directory named: the server rebuilt from its own content (a
+		// mounted directory in Kubernetes, say), which is what was asked.
+		fmt.Fprintf(s.out, "reindexed: %s rebuilt from %s (content %s; not the embedded content linted here)\n",
+			cfg.Server, orDefault(body.Content, "its own content"), shortHash(body.ContentHash))
+		return nil
+	}
 	if body.ContentHash != local.Hash() {
 		served := body.Content
 		if served == "" {
@@ -135,6 +143,13 @@ The server rebuilds from the content it was started with; it does not receive fi
 	}
 	fmt.Fprintf(s.out, "published: %s now serves %s (content %s)\n", cfg.Server, contentName(cfg), shortHash(local.Hash()))
 	return nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func shortHash(h string) string {
