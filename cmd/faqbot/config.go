@@ -68,11 +68,11 @@ var envFlags = map[string]string{
 }
 
 // envOnly are the settings read only from the environment (secrets stay
-// out of process listings), as `faqbot help serve` lists them.
+// out of process listings), as `faqbot help serve` lists them: a new
+// environment-only setting gets its line here.
 var envOnly = []struct{ name, help string }{
 	{"FAQBOT_ADMIN_TOKEN", "bearer token for POST /admin/reindex and GET /admin/stats (unset: /admin/* answer 403); also read by reindex -server and stats -server"},
 	{"FAQBOT_RELAY_SECRET", "HMAC secret relays sign /api/* requests with (unset: unsigned requests accepted)"},
-	{"FAQBOT_TRUSTED_PROXIES", "comma-separated IPs and CIDR prefixes of reverse proxies whose X-Forwarded-For names the client"},
 	{"TELEGRAM_TOKEN", "Telegram bot token: turns the Telegram front end on"},
 	{"TELEGRAM_API_ENDPOINT", "Bot API base URL (default: Telegram's; e.g. a local Bot API server)"},
 	{"TELEGRAM_WEBHOOK_URL", "public https URL of POST /telegram: webhook mode instead of long polling"},
