@@ -21,6 +21,27 @@ func isGreeting(text string) bool {
 	return greetings[t]
 }
 
+// thanks are the greetings that thank: a chat answers them with ThanksText,
+// not the introduction.
+var thanks = map[string]string{
+	"谢谢": "zh", "多谢": "zh", "谢谢你": "zh", "謝謝": "zh", "多謝": "zh", "谢啦": "zh",
+	"thanks": "en", "thank you": "en", "thx": "en", "thanks a lot": "en",
+}
+
+// IsThanks reports whether text is only a thank-you, and its language.
+func IsThanks(text string) (lang string, ok bool) {
+	lang, ok = thanks[strings.ToLower(strings.TrimRight(strings.TrimSpace(text), "!！.。~～ "))]
+	return lang, ok
+}
+
+// ThanksText answers a thank-you in lang.
+func ThanksText(lang string) string {
+	if lang == "en" {
+		return "You're welcome! Ask me anything else about Chinese medical insurance."
+	}
+	return "不客气！还有其他医保问题，随时问我。"
+}
+
 // symptomWords mark health questions: the bot points to a doctor.
 var symptomWords = []string{
 	"疼", "痛", "发烧", "发热", "咳嗽", "过敏", "症状", "头晕", "拉肚子", "腹泻", "失眠", "感冒", "吃什么药",

@@ -67,19 +67,24 @@ func other(lang string) string {
 	return "zh"
 }
 
-// TestCatalog checks the knowledge base against ../shared/catalog.tsv when
-// it is present (CI): every id in both languages, titles verbatim, topics,
-// and the catalog's alternate phrasings among the zh questions.
+// TestCatalog checks the knowledge base against ../shared/catalog.tsv, the
+// project's original list of articles, when that file is present beside the
+// checkout (it is not part of the repository; without it the test is
+// skipped): every catalog id in both languages, titles verbatim (up to the
+// width of punctuation: the catalog writes ASCII brackets, the articles
+// full-width ones), topics, and the catalog's alternate phrasings among the
+// zh questions. Articles added since the catalog are fine: they are listed,
+// not failed, so a new article needs no file outside the repository.
 func TestCatalog(t *testing.T) {
 	f, err := os.Open("../../shared/catalog.tsv")
 	if err != nil {
-		t.Logf("catalog not present here: %v", err)
-		return
+		t.Skipf("catalog not present beside the checkout: %v", err)
 	}
 	defer f.Close()
 	k := load(t)
 	sc := bufio.NewScanner(f)
 	n := 0
+	inCatalog := map[string]bool{}
 	for sc.Scan() {
 		cols := strings.Split(sc.Text(), "\t")
 		if len(cols) < 5 || cols[0] == "id" {
@@ -87,13 +92,14 @@ func TestCatalog(t *testing.T) {
 		}
 		n++
 		id, group, zhTitle, enTitle := cols[0], cols[1], cols[2], cols[3]
+		inCatalog[id] = true
 		zh, okZ := k.Article("zh", id)
 		en, okE := k.Article("en", id)
 		if !okZ || !okE {
 			t.Errorf("%s: missing (zh %v, en %v)", id, okZ, okE)
 			continue
 		}
-		if zh.Title != zhTitle || en.Title != enTitle {
+		if foldPunct(zh.Title) != foldPunct(zhTitle) || en.Title != enTitle {
 			t.Errorf("%s: titles %q / %q, catalog %q / %q", id, zh.Title, en.Title, zhTitle, enTitle)
 		}
 		if zh.Topic != group {
@@ -101,20 +107,29 @@ func TestCatalog(t *testing.T) {
 		}
 		if len(cols) > 5 && cols[5] != "" {
 			for _, alt := range strings.Split(cols[5], " | ") {
-				if !contains(zh.Questions, strings.TrimSpace(alt)) {
+				if !contains(zh.Questions, foldPunct(strings.TrimSpace(alt))) {
 					t.Errorf("%s: catalog phrasing %q not among the zh questions", id, alt)
 				}
 			}
 		}
 	}
-	if n != len(k.IDs()) {
-		t.Errorf("catalog has %d ids, knowledge base %d", n, len(k.IDs()))
+	if n == 0 {
+		t.Error("catalog has no rows")
+	}
+	for _, id := range k.IDs() {
+		if !inCatalog[id] {
+			t.Logf("%s: not in the catalog (added since: fine)", id)
+		}
 	}
 }
 
+// foldPunct writes full-width punctuation as ASCII, for comparing the
+// articles' Chinese text with the catalog's.
+var foldPunct = strings.NewReplacer("，", ",", "；", ";", "：", ":", "（", "(", "）", ")", "？", "?", "！", "!").Replace
+
 func contains(s []string, x string) bool {
 	for _, v := range s {
-		if v == x {
+		if foldPunct(v) == x {
 			return true
 		}
 	}

@@ -48,6 +48,7 @@ type Scope struct {
 func Load(fsys fs.FS) (*KB, error) {
 	var errs Errors
 	k := &KB{articles: map[string]map[string]*Article{}, disclaimer: map[string]string{}}
+	broken := map[string]bool{} // "lang/id" of article files that did not parse
 	h := sha256.New()
 	// track hashes a file into the content hash and remembers it for snapshots.
 	track := func(name string, data []byte) {
@@ -70,18 +71,23 @@ func Load(fsys fs.FS) (*KB, error) {
 			}
 			track(name, data)
 			a, err := Parse(name, data)
+			want := strings.TrimSuffix(path.Base(name), ".md")
 			var perr Errors
 			if errors.As(err, &perr) {
 				errs = append(errs, perr...)
+				// The file exists: its twin and the articles that link to
+				// it are not reported for it, only its own errors.
+				broken[lang+"/"+want] = true
 				continue
 			}
-			want := strings.TrimSuffix(path.Base(name), ".md")
 			if a.ID != want {
 				errs.add(name, a.line["id"], "id %q does not match the file name %q", a.ID, want)
+				broken[lang+"/"+want] = true
 				continue
 			}
 			if a.Lang != lang {
 				errs.add(name, a.line["lang"], "lang %q but the file is in %s/", a.Lang, lang)
+				broken[lang+"/"+want] = true
 				continue
 			}
 			k.articles[lang][a.ID] = a
@@ -112,7 +118,7 @@ func Load(fsys fs.FS) (*KB, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read scope: %w", err)
 	}
-	k.crossCheck(&errs)
+	k.crossCheck(&errs, broken)
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
@@ -121,15 +127,18 @@ func Load(fsys fs.FS) (*KB, error) {
 	return k, nil
 }
 
-func (k *KB) crossCheck(errs *Errors) {
+// crossCheck checks the rules between articles. broken holds "lang/id" of
+// article files that exist but did not parse: their own errors are
+// reported, not a missing twin or a dangling link because of them.
+func (k *KB) crossCheck(errs *Errors, broken map[string]bool) {
 	zh, en := k.articles["zh"], k.articles["en"]
 	for id, a := range zh {
-		if _, ok := en[id]; !ok {
+		if _, ok := en[id]; !ok && !broken["en/"+id] {
 			errs.add(a.File, a.line["id"], "missing language twin en/%s.md", id)
 		}
 	}
 	for id, a := range en {
-		if _, ok := zh[id]; !ok {
+		if _, ok := zh[id]; !ok && !broken["zh/"+id] {
 			errs.add(a.File, a.line["id"], "missing language twin zh/%s.md", id)
 		}
 	}
@@ -137,13 +146,13 @@ func (k *KB) crossCheck(errs *Errors) {
 		seen := map[string]string{} // normalised question → article id
 		for _, a := range k.sorted(lang) {
 			for _, r := range a.Related {
-				if _, ok := k.articles[lang][r]; !ok {
+				if _, ok := k.articles[lang][r]; !ok && !broken[lang+"/"+r] {
 					errs.add(a.File, a.line["related"], "related id %q does not exist", r)
 				}
 			}
 			phrasings := append([]string{a.Title}, a.Questions...)
 			for i, q := range phrasings {
-				key := questionKey(q)
+				key := QuestionKey(q)
 				if other, dup := seen[key]; dup {
 					line := a.line["questions"]
 					if i == 0 {
@@ -168,9 +177,9 @@ func (k *KB) crossCheck(errs *Errors) {
 	sort.Strings(k.ids)
 }
 
-// questionKey folds case, spaces and punctuation so near-identical questions
+// QuestionKey folds case, spaces and punctuation so near-identical questions
 // count as duplicates.
-func questionKey(q string) string {
+func QuestionKey(q string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(q) {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {

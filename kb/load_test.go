@@ -95,6 +95,44 @@ func TestLoadBroken(t *testing.T) {
 	}
 }
 
+// TestLoadYAMLErrorAlone: a broken front matter line is reported at its
+// line, alone: no "missing id", no "missing language twin" for the twin
+// that exists, no dangling "related" for the articles linking to it.
+func TestLoadYAMLErrorAlone(t *testing.T) {
+	for _, broken := range []string{"tags: [a", "tags: [a, b]]", "tags: - a"} {
+		dir := writeTree(t, func(f map[string]string) { f["zh/a.md"] = strings.Replace(f["zh/a.md"], "tags: [a]", broken, 1) })
+		_, err := Load(os.DirFS(dir))
+		var es Errors
+		if !errors.As(err, &es) {
+			t.Fatalf("%q: err = %v", broken, err)
+		}
+		if len(es) != 1 || !strings.HasPrefix(es[0].Error(), "zh/a.md:8: bad YAML front matter: ") || strings.Contains(err.Error(), "line ") {
+			t.Errorf("%q: want one error at zh/a.md:8 (the tags line), got:\n%v", broken, err)
+		}
+	}
+}
+
+// TestLintPunctuation: ASCII , ; : ( ) between Chinese characters in zh
+// prose is flagged at its line; numbers, English and tags are not.
+func TestLintPunctuation(t *testing.T) {
+	dir := writeTree(t, func(f map[string]string) {
+		f["zh/a.md"] = strings.NewReplacer("title: 甲", "title: 甲(乙)", "tags: [a]", "tags: [医保, 挂失]",
+			"Lead.", "可以看病,先挂失;时间10:30,费用1,000元,见 https://x.cn/a:b 或 App (English) 。").Replace(f["zh/a.md"])
+		f["en/a.md"] = strings.Replace(f["en/a.md"], "Lead.", "Lead 甲,乙.", 1)
+	})
+	_, err := Load(os.DirFS(dir))
+	var es Errors
+	if !errors.As(err, &es) || len(es) != 2 {
+		t.Fatalf("want 2 errors, got %v", err)
+	}
+	if !strings.HasPrefix(es[0].Error(), "zh/a.md:4: ASCII punctuation in Chinese text") || !strings.Contains(es[0].Error(), `甲(乙)"→" 甲（乙)`) {
+		t.Errorf("title: %v", es[0])
+	}
+	if !strings.HasPrefix(es[1].Error(), "zh/a.md:14: ") || !strings.Contains(es[1].Error(), `"看病,先挂"→"看病，先挂"`) || !strings.Contains(es[1].Error(), `"挂失;时间"`) || strings.Contains(es[1].Error(), "10:30") || strings.Contains(es[1].Error(), "000") {
+		t.Errorf("lead: %v", es[1])
+	}
+}
+
 func TestSnapshotRoundTrip(t *testing.T) {
 	k, err := Load(os.DirFS(writeTree(t, nil)))
 	if err != nil {

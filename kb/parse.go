@@ -66,28 +66,34 @@ func Parse(name string, data []byte) (*Article, error) {
 	bodyLine := bytes.Count(fm, []byte("\n")) + 3 // 1-based line of the first body line
 
 	a := &Article{File: name, line: map[string]int{}}
-	parseFrontMatter(a, fm, &errs)
+	if !parseFrontMatter(a, fm, &errs) {
+		// A YAML error leaves nothing to check: every other message would
+		// be a consequence of it (missing id, missing lang ...).
+		return nil, errs
+	}
 	parseBody(a, body, bodyLine, &errs)
 	checkArticle(a, &errs)
+	if a.Lang == "zh" {
+		checkPunctuation(a.File, string(fm), body, bodyLine, &errs)
+	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
 	return a, nil
 }
 
-func parseFrontMatter(a *Article, fm []byte, errs *Errors) {
+// parseFrontMatter fills a from the front matter; it returns false when the
+// front matter is not YAML at all (the one error is then in errs).
+func parseFrontMatter(a *Article, fm []byte, errs *Errors) bool {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(fm, &doc); err != nil {
-		line, msg := 1, err.Error()
-		if n, ok := yamlErrLine(msg); ok {
-			line = n + 1
-		}
-		errs.add(a.File, line, "bad YAML front matter: %s", strings.TrimPrefix(msg, "yaml: "))
-		return
+		line, msg := yamlErrorLine(fm, err)
+		errs.add(a.File, line, "bad YAML front matter: %s", msg)
+		return false
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		errs.add(a.File, 2, "front matter must be a YAML mapping of key: value lines")
-		return
+		return true
 	}
 	m := doc.Content[0]
 	for i := 0; i+1 < len(m.Content); i += 2 {
@@ -125,18 +131,44 @@ func parseFrontMatter(a *Article, fm []byte, errs *Errors) {
 			a.Related = list(a, v, k.Value, errs)
 		}
 	}
+	return true
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+var yamlLineRE = regexp.MustCompile(`^line (\d+): `)
 
-func yamlErrLine(msg string) (int, bool) {
-	m := yamlLineRE.FindStringSubmatch(msg)
-	if m == nil {
-		return 0, false
+// yamlErrorLine finds the file line of a YAML error and its message without
+// the parser's own "line N:" prefix. The parser's line is off by one for
+// some errors (an unclosed "[" is reported on the line before), so the
+// front matter is parsed again block by block (a top-level key and its
+// indented lines): the first block that cannot be parsed holds the error,
+// and the parser's line is kept only when it falls inside that block.
+func yamlErrorLine(fm []byte, err error) (int, string) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	reported := 0
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		fmt.Sscan(m[1], &reported)
+		msg = msg[len(m[0]):]
 	}
-	var n int
-	fmt.Sscan(m[1], &n)
-	return n, true
+	lines := strings.SplitAfter(string(fm), "\n")
+	start := 0 // 0-based first line of the current block
+	for i := 1; i <= len(lines); i++ {
+		if i < len(lines) && (lines[i] == "" || lines[i][0] == ' ' || lines[i][0] == '\t' || lines[i][0] == '-' || lines[i][0] == '#') {
+			continue // the block goes on
+		}
+		var probe yaml.Node
+		if yaml.Unmarshal([]byte(strings.Join(lines[:i], "")), &probe) != nil {
+			// Block lines start..i-1 are file lines start+2..i+1 ("---" is line 1).
+			if reported+1 >= start+2 && reported+1 <= i+1 {
+				return reported + 1, msg
+			}
+			return start + 2, msg
+		}
+		start = i
+	}
+	if reported > 0 {
+		return reported + 1, msg
+	}
+	return 1, msg
 }
 
 func scalar(a *Article, v *yaml.Node, key string, errs *Errors) string {
@@ -275,4 +307,64 @@ func size(lang, text string, lead bool) (n, limit int, unit string) {
 		}
 	}
 	return n, limit, "characters"
+}
+
+// fullWidth maps the ASCII punctuation lint flags in Chinese text to the
+// full-width form a curator should write.
+var fullWidth = map[rune]string{',': "，", ';': "；", ':': "：", '(': "（", ')': "）"}
+
+// proseKeys are the front matter keys whose values are Chinese prose (tags
+// and related are YAML lists: their commas are syntax).
+var proseKeys = map[string]bool{"title": true, "questions": true, "region": true, "source": true}
+
+// checkPunctuation flags ASCII , ; : ( ) between Chinese characters in a zh
+// article's prose: its title, questions, region, source and body. ASCII
+// punctuation inside English words, numbers (10:30, 1,000) and URLs is left
+// alone: only a mark with Chinese on both sides is reported.
+func checkPunctuation(file, fm, body string, bodyLine int, errs *Errors) {
+	key := ""
+	for i, l := range strings.Split(fm, "\n") {
+		text := l
+		if k, v, ok := strings.Cut(l, ":"); ok && k != "" && k[0] != ' ' && k[0] != '-' {
+			key, text = k, v
+		} else if !strings.HasPrefix(strings.TrimSpace(l), "- ") {
+			continue
+		}
+		if proseKeys[key] {
+			checkLinePunctuation(file, i+2, text, errs)
+		}
+	}
+	for i, l := range strings.Split(body, "\n") {
+		checkLinePunctuation(file, bodyLine+i, l, errs)
+	}
+}
+
+func checkLinePunctuation(file string, line int, text string, errs *Errors) {
+	rs := []rune(text)
+	var bad []string
+	for i, r := range rs {
+		fw, ok := fullWidth[r]
+		if !ok || !isCJK(neighbour(rs, i, -1)) || !isCJK(neighbour(rs, i, +1)) {
+			continue
+		}
+		bad = append(bad, fmt.Sprintf("%q→%q", string(rs[max(i-2, 0):min(i+3, len(rs))]), strings.Replace(string(rs[max(i-2, 0):min(i+3, len(rs))]), string(r), fw, 1)))
+	}
+	if len(bad) > 0 {
+		errs.add(file, line, "ASCII punctuation in Chinese text, use full-width ，；：（）: %s", strings.Join(bad, ", "))
+	}
+}
+
+// neighbour is the nearest non-space rune before (dir -1) or after (+1) i.
+func neighbour(rs []rune, i, dir int) rune {
+	for j := i + dir; j >= 0 && j < len(rs); j += dir {
+		if rs[j] != ' ' {
+			return rs[j]
+		}
+	}
+	return 0
+}
+
+// isCJK reports whether r is a Chinese character or full-width punctuation.
+func isCJK(r rune) bool {
+	return unicode.Is(unicode.Han, r) || r >= 0x3000 && r <= 0x303F || r >= 0xFF00 && r <= 0xFFEF
 }

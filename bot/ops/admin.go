@@ -41,7 +41,10 @@ func (e *httpError) Error() string { return e.msg }
 
 func (a *Admin) reindex(w http.ResponseWriter, r *http.Request) error {
 	rep, err := a.Service.Reindex(r.Context())
-	resp := map[string]any{"ok": err == nil, "report": rep.String(), "added": rep.Added, "removed": rep.Removed, "changed": rep.Changed}
+	// content_hash (kb.KB.Hash of what now serves) lets `faqbot reindex
+	// -content DIR -server URL` check that the server serves DIR.
+	resp := map[string]any{"ok": err == nil, "report": rep.String(), "added": rep.Added, "removed": rep.Removed, "changed": rep.Changed,
+		"content_hash": rep.ContentHash, "content": rep.Source}
 	status := http.StatusOK
 	var cerr kb.Errors
 	switch {

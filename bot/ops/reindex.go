@@ -40,6 +40,13 @@ type Reindexer struct {
 	// question counts without a restart; it replaces Regression.
 	LoadRegression func() ([]bot.EvalCase, error)
 	Metrics        *bot.Metrics
+	// Source says where Load reads the content from ("embedded content" or
+	// a directory), for the report: an operator publishing a directory
+	// learns which content the server actually loads.
+	Source string
+	// Progress, when set, is told each stage as it starts (lint, build,
+	// self-check, switch): `faqbot reindex` shows it on a terminal.
+	Progress func(stage string)
 
 	mu sync.Mutex
 }
@@ -52,6 +59,30 @@ type ReindexReport struct {
 	BuildTime               time.Duration
 	TitlesTop1              string // e.g. "96/96"
 	Before, After           bot.EvalResult
+	// Flips are the regression questions whose verdict changed between the
+	// live index and the new one.
+	Flips []Flip
+	// ContentHash is kb.KB.Hash of the content now serving (the new
+	// content after a switch, the old one after a refusal); Source is
+	// where it was loaded from.
+	ContentHash, Source string
+}
+
+// Flip is one regression question answered differently by the new index.
+// Before and After are article ids, or "-" for no answer.
+type Flip struct {
+	Line           int
+	Question, Want string
+	Before, After  string
+	Lost           bool // right before, wrong now (false: fixed by the new content)
+}
+
+func (f Flip) String() string {
+	verdict := "now right"
+	if f.Lost {
+		verdict = "now wrong"
+	}
+	return fmt.Sprintf("regression.tsv:%d %q (want %s): %s -> %s, %s", f.Line, f.Question, f.Want, f.Before, f.After, verdict)
 }
 
 // String is the report as printed by `faqbot reindex` and sent to operators.
@@ -77,7 +108,20 @@ func (r ReindexReport) String() string {
 	}
 	fmt.Fprintf(&b, "documents: %d\nbuild time: %s\n", r.Docs, r.BuildTime.Round(time.Millisecond))
 	fmt.Fprintf(&b, "self-check: titles top-1 %s; regression %s -> %s\n", r.TitlesTop1, r.Before.Summary(), r.After.Summary())
+	for _, f := range r.Flips {
+		fmt.Fprintf(&b, "  %s\n", f)
+	}
+	if r.Source != "" {
+		fmt.Fprintf(&b, "serving: %s (content %s)\n", r.Source, shortHash(r.ContentHash))
+	}
 	return b.String()
+}
+
+func shortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
 }
 
 // Run rebuilds and switches. Broken content or a failed self-check leaves
@@ -88,16 +132,25 @@ func (r *Reindexer) Run(ctx context.Context) (ReindexReport, error) {
 	}
 	defer r.mu.Unlock()
 	rep, err := r.run(ctx)
+	rep.ContentHash, rep.Source = r.Live.KB().Hash(), r.Source
 	r.Metrics.Reindexed(rep.BuildTime, rep.Docs, err)
 	return rep, err
 }
 
+func (r *Reindexer) stage(name string) {
+	if r.Progress != nil {
+		r.Progress(name)
+	}
+}
+
 func (r *Reindexer) run(ctx context.Context) (ReindexReport, error) {
 	var rep ReindexReport
+	r.stage("lint")
 	k, err := r.Load()
 	if err != nil {
 		return rep, err
 	}
+	r.stage("build")
 	start := time.Now()
 	ix, err := r.Build(ctx, k)
 	if err != nil {
@@ -111,10 +164,12 @@ func (r *Reindexer) run(ctx context.Context) (ReindexReport, error) {
 		rep.Articles[l] = len(k.Articles(l))
 	}
 	rep.Docs, _ = ix.DocCount()
+	r.stage("self-check")
 	if err := r.check(ctx, ix, &rep); err != nil {
 		ix.Close()
 		return rep, err
 	}
+	r.stage("switch")
 	if err := r.Live.Swap(ix); err != nil {
 		return rep, fmt.Errorf("switch index: %w", err)
 	}
@@ -162,21 +217,63 @@ func (r *Reindexer) check(ctx context.Context, ix *index.Index, rep *ReindexRepo
 	}
 	var err error
 	question := func(q string) bot.Question { return bot.Question{Text: q, Channel: "selfcheck"} }
-	if rep.Before, err = bot.Evaluate(ctx, bot.NewEngine(r.Live, bot.DefaultOptions, bot.Deps{}), cases, question); err != nil {
+	before, after := bot.NewEngine(r.Live, bot.DefaultOptions, bot.Deps{}), bot.NewEngine(ix, bot.DefaultOptions, bot.Deps{})
+	if rep.Before, err = bot.Evaluate(ctx, before, cases, question); err != nil {
 		return err
 	}
-	if rep.After, err = bot.Evaluate(ctx, bot.NewEngine(ix, bot.DefaultOptions, bot.Deps{}), cases, question); err != nil {
+	if rep.After, err = bot.Evaluate(ctx, after, cases, question); err != nil {
+		return err
+	}
+	if rep.Flips, err = flips(ctx, before, after, cases, question); err != nil {
 		return err
 	}
 	if len(misses) > 0 {
-		return fmt.Errorf("%w: these titles do not find their own article first: %s", ErrSelfCheck, strings.Join(misses, ", "))
+		return fmt.Errorf("%w: these titles do not find their own article first: %s\nfix: make each title name its subject plainly (a title is searched as a question)", ErrSelfCheck, strings.Join(misses, ", "))
 	}
 	// Any content change shifts term statistics a little: one borderline
 	// question flipping is noise, two are a regression.
 	if rep.Before.Top1Hits-rep.After.Top1Hits > 1 || rep.Before.Abstained-rep.After.Abstained > 1 {
-		return fmt.Errorf("%w: regression questions score lower than the live index: %s -> %s", ErrSelfCheck, rep.Before.Summary(), rep.After.Summary())
+		var b strings.Builder
+		fmt.Fprintf(&b, "regression questions score lower than the live index: %s -> %s\nquestions that flipped (old -> new answer; - is no answer):", rep.Before.Summary(), rep.After.Summary())
+		for _, f := range rep.Flips {
+			if f.Lost {
+				fmt.Fprintf(&b, "\n  %s", f)
+			}
+		}
+		b.WriteString("\nfix: for each, either add the question (or a phrasing close to it) to the `questions` of content/zh/<want>.md or content/en/<want>.md, " +
+			"or, when the new answer is right, relabel the row in content/regression.tsv (question<TAB>new id, or - for no answer); then reindex again")
+		return fmt.Errorf("%w: %s", ErrSelfCheck, b.String())
 	}
 	return nil
+}
+
+// flips asks both engines every case and lists the questions whose verdict
+// changed, with the meaning of bot.Evaluate: a row is right when the answer
+// is its article (Answered and ID == Want), or, for "-", when nothing is
+// answered.
+func flips(ctx context.Context, before, after *bot.Engine, cases []bot.EvalCase, question func(string) bot.Question) ([]Flip, error) {
+	verdict := func(e *bot.Engine, q string) (string, error) {
+		a, err := e.Ask(ctx, question(q))
+		if err != nil || !a.Answered {
+			return "-", err
+		}
+		return a.ID, nil
+	}
+	var out []Flip
+	for _, c := range cases {
+		b, err := verdict(before, c.Question)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", c.Line, err)
+		}
+		a, err := verdict(after, c.Question)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", c.Line, err)
+		}
+		if (b == c.Want) != (a == c.Want) {
+			out = append(out, Flip{Line: c.Line, Question: c.Question, Want: c.Want, Before: b, After: a, Lost: b == c.Want})
+		}
+	}
+	return out, nil
 }
 
 // diff compares two knowledge bases by id and content.

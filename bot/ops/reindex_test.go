@@ -213,4 +213,64 @@ func TestReindexRefusesRegression(t *testing.T) {
 	if r.Live.Current() != before {
 		t.Error("live index replaced after a regression")
 	}
+	// The refusal names each flipped question with its old and new answer
+	// and says how to fix it.
+	for _, q := range moved {
+		if !strings.Contains(err.Error(), q) {
+			t.Errorf("refusal does not name %q:\n%v", q, err)
+		}
+	}
+	if !strings.Contains(err.Error(), "regression.tsv:1 ") || !strings.Contains(err.Error(), "(want lost-card): lost-card -> family-bind") ||
+		!strings.Contains(err.Error(), "fix: ") || !strings.Contains(err.Error(), "relabel") {
+		t.Errorf("refusal lacks the flips or the fix:\n%v", err)
+	}
+	if len(rep.Flips) != 2 || !rep.Flips[0].Lost {
+		t.Errorf("flips = %+v", rep.Flips)
+	}
+}
+
+// TestReindexRereadsRegression: the regression questions are read afresh on
+// every run, so relabelling a row in regression.tsv takes effect at the next
+// reindex, without a restart.
+func TestReindexRereadsRegression(t *testing.T) {
+	dir := copyContent(t)
+	moved := []string{"我的卡片在地铁上被人偷走了", "钱包连同卡片一起落在出租车上"}
+	edit := func(id, find, repl string) {
+		path := filepath.Join(dir, "zh", id+".md")
+		data, _ := os.ReadFile(path)
+		os.WriteFile(path, []byte(strings.Replace(string(data), find, repl, 1)), 0o644)
+	}
+	extra := "questions:\n  - " + strings.Join(moved, "\n  - ") + "\n"
+	edit("lost-card", "questions:\n", extra)
+	r := newTestReindexer(t, dir, t.TempDir())
+	tsv := filepath.Join(t.TempDir(), "regression.tsv")
+	label := func(id string) {
+		os.WriteFile(tsv, []byte("question\texpected\n"+moved[0]+"\t"+id+"\n"+moved[1]+"\t"+id+"\n"), 0o644)
+	}
+	r.Regression = nil
+	r.LoadRegression = func() ([]bot.EvalCase, error) {
+		f, err := os.Open(tsv)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return bot.ParseEval(f)
+	}
+	label("lost-card")
+	edit("lost-card", extra, "questions:\n")
+	edit("family-bind", "questions:\n", extra)
+	if _, err := r.Run(context.Background()); !errors.Is(err, ErrSelfCheck) {
+		t.Fatalf("moved questions with the old labels: err = %v, want ErrSelfCheck", err)
+	}
+	label("family-bind") // the curator agrees with the new answers
+	rep, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatalf("after relabelling: %v", err)
+	}
+	if len(rep.Flips) != 2 || rep.Flips[0].Lost || rep.Flips[0].After != "family-bind" {
+		t.Errorf("flips after relabelling = %+v", rep.Flips)
+	}
+	if rep.ContentHash == "" || rep.ContentHash != r.Live.KB().Hash() {
+		t.Errorf("report content hash %q, serving %q", rep.ContentHash, r.Live.KB().Hash())
+	}
 }

@@ -1,15 +1,123 @@
 package ops
 
 import (
-	"faqbot/kb"
 	"fmt"
 	"sort"
 	"strings"
+	"time"
+
+	"faqbot/bot"
+	"faqbot/index"
+	"faqbot/kb"
 )
+
+// Report is the curator's report: the store's counts plus the answers given
+// with low confidence. Its JSON is GET /admin/stats.
+type Report struct {
+	kb.Report
+	// LowConfidence are questions answered with a score below
+	// LowConfidenceBelow, most asked first: answers worth checking.
+	LowConfidence []LowAnswer `json:"low_confidence"`
+}
+
+// LowAnswer is one question answered with a low score.
+type LowAnswer struct {
+	Question string  `json:"question"`
+	ID       string  `json:"id"`
+	Lang     string  `json:"lang"`
+	Count    int     `json:"count"`
+	Score    float64 `json:"score"` // the lowest score it was answered with
+}
+
+// LowConfidenceBelow is the score (Answer.Score, as logged) under which an
+// answer counts as low confidence. With the default engine options an
+// answer scoring below 0.6 was given only because the question names an
+// in-scope term (bot.DefaultOptions.SureCoverage is the bar without one).
+// It is a plain number, not read from the engine's options, so a change in
+// how the engine decides does not silently empty this section.
+var LowConfidenceBelow = 0.6
+
+// LowConfidence reads the query log since t and returns up to top questions
+// answered with a score below LowConfidenceBelow, most asked first.
+func LowConfidence(ql QueryLog, since time.Time, top int) ([]LowAnswer, error) {
+	groups := map[string]*LowAnswer{}
+	err := ql.Log(since, func(e kb.LogEntry) error {
+		if e.ID == "" || e.Score >= LowConfidenceBelow {
+			return nil
+		}
+		key := e.ID + "\x00" + kb.QuestionKey(e.Question)
+		g := groups[key]
+		if g == nil {
+			g = &LowAnswer{Question: e.Question, ID: e.ID, Lang: e.Lang, Score: e.Score}
+			groups[key] = g
+		}
+		g.Count++
+		g.Score = min(g.Score, e.Score)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]LowAnswer, 0, len(groups))
+	for _, g := range groups {
+		out = append(out, *g)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		if out[i].Score != out[j].Score {
+			return out[i].Score < out[j].Score
+		}
+		return out[i].Question < out[j].Question
+	})
+	if len(out) > top {
+		out = out[:top]
+	}
+	return out, nil
+}
+
+// FilterSuggestions drops the proposals a curator cannot use: a question
+// the knowledge base already lists (as a title or a `questions` line of any
+// article of that language: lint refuses duplicates), and a question naming
+// an out-of-scope subject (content/scope.txt "- term") that the proposed
+// article is not about, since the bot must not answer it.
+func FilterSuggestions(k *kb.KB, sugg []bot.Suggestion) []bot.Suggestion {
+	known := map[string]bool{}
+	for _, lang := range kb.Languages {
+		for _, a := range k.Articles(lang) {
+			for _, q := range append([]string{a.Title}, a.Questions...) {
+				known[lang+"\x00"+kb.QuestionKey(q)] = true
+			}
+		}
+	}
+	out := []bot.Suggestion{}
+	for _, s := range sugg {
+		if known[s.Lang+"\x00"+kb.QuestionKey(s.Question)] {
+			continue
+		}
+		if term := index.FindTerm(s.Question, k.Scope().Out); term != "" && !articleNames(k, s.ID, term) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// articleNames reports whether article id names term in its title,
+// questions or tags (either language), as the engine decides "about".
+func articleNames(k *kb.KB, id, term string) bool {
+	for _, lang := range kb.Languages {
+		if a, ok := k.Article(lang, id); ok && index.FindTerm(a.Title+"\n"+strings.Join(a.Questions, "\n")+"\n"+strings.Join(a.Tags, "\n"), []string{term}) != "" {
+			return true
+		}
+	}
+	return false
+}
 
 // FormatReport renders the curator's report as plain text: one screen that
 // says what to write next.
-func FormatReport(r kb.Report) string {
+func FormatReport(r Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "since %s: %d questions\n", r.Since.Format("2006-01-02 15:04"), r.Questions)
 	b.WriteString("\nunanswered (most asked first):\n")
@@ -18,6 +126,13 @@ func FormatReport(r kb.Report) string {
 	}
 	for _, g := range r.Unanswered {
 		fmt.Fprintf(&b, "  %4d  %s\n", g.Count, strings.Join(g.Examples, " | "))
+	}
+	fmt.Fprintf(&b, "\nanswered with low confidence (score below %.2f: check the answer; add the question to the right article's questions):\n", LowConfidenceBelow)
+	if len(r.LowConfidence) == 0 {
+		b.WriteString("  none\n")
+	}
+	for _, l := range r.LowConfidence {
+		fmt.Fprintf(&b, "  %4d  %.2f  %s -> %s\n", l.Count, l.Score, l.Question, l.ID)
 	}
 	b.WriteString("\nthumbs down:\n")
 	if len(r.ThumbsDown) == 0 {

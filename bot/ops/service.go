@@ -2,8 +2,9 @@ package ops
 
 import (
 	"context"
-	"faqbot/kb"
 	"time"
+
+	"faqbot/kb"
 )
 
 // DefaultReportPeriod and DefaultReportTop are the curator report's defaults
@@ -16,6 +17,12 @@ const (
 // Reporter reads the curator's report; the state stores implement it.
 type Reporter interface {
 	Report(since time.Time, top int) (kb.Report, error)
+}
+
+// QueryLog walks the query log; a Reporter that also implements it (the
+// bbolt store does) gets the low-confidence section in its report.
+type QueryLog interface {
+	Log(since time.Time, fn func(kb.LogEntry) error) error
 }
 
 // Service is the operator service: one reindex path and one report, used by
@@ -31,8 +38,19 @@ func (s *Service) Reindex(ctx context.Context) (ReindexReport, error) {
 }
 
 // Report is the curator's report over the last period.
-func (s *Service) Report(period time.Duration) (kb.Report, error) {
-	return s.Reports.Report(time.Now().Add(-period), DefaultReportTop)
+func (s *Service) Report(period time.Duration) (Report, error) {
+	since := time.Now().Add(-period)
+	rep, err := s.Reports.Report(since, DefaultReportTop)
+	if err != nil {
+		return Report{}, err
+	}
+	out := Report{Report: rep, LowConfidence: []LowAnswer{}}
+	if ql, ok := s.Reports.(QueryLog); ok {
+		if out.LowConfidence, err = LowConfidence(ql, since, DefaultReportTop); err != nil {
+			return Report{}, err
+		}
+	}
+	return out, nil
 }
 
 // Chat adapts the service to chat operator commands, which want text.

@@ -258,7 +258,8 @@ type relayShown struct {
 	Body    string `json:"body"`
 }
 
-// serveArticle returns a whole article (GET /api/article?id=…&lang=…): the
+// serveArticle returns a whole article (GET /api/article?id=…&lang=…, lang
+// zh when absent): the
 // "way to read the full article" every channel offers. Articles are public
 // content, so no signature is needed.
 func (rl *Relay) serveArticle(w http.ResponseWriter, r *http.Request) error {
@@ -267,7 +268,11 @@ func (rl *Relay) serveArticle(w http.ResponseWriter, r *http.Request) error {
 		return fail(http.StatusMethodNotAllowed, "use GET")
 	}
 	q := r.URL.Query()
-	art, ok := rl.eng.Article(q.Get("lang"), q.Get("id"))
+	lang := q.Get("lang")
+	if lang == "" {
+		lang = "zh" // a link without lang (shared, typed) still opens: zh is the default language
+	}
+	art, ok := rl.eng.Article(lang, q.Get("id"))
 	if !ok {
 		return fail(http.StatusNotFound, "unknown article")
 	}

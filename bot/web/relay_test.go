@@ -314,6 +314,7 @@ func TestRelayArticle(t *testing.T) {
 	}{
 		{"?id=lost-card&lang=zh", 200},
 		{"?id=lost-card&lang=en", 200},
+		{"?id=lost-card", 200}, // no lang: zh
 		{"?id=lost-card&lang=fr", 404},
 		{"?id=nope&lang=zh", 404},
 		{"", 404},

@@ -24,23 +24,32 @@ func contentFS(cfg *config) fs.FS {
 func loadKB(cfg *config) (*kb.KB, error) {
 	k, err := kb.Load(contentFS(cfg))
 	if err != nil {
-		where := "embedded content"
-		if cfg.Content != "" {
-			where = cfg.Content
-		}
-		return nil, fmt.Errorf("load %s:\n%w", where, err)
+		return nil, fmt.Errorf("load %s:\n%w", contentName(cfg), err)
 	}
 	return k, nil
+}
+
+// contentName says which content the config loads, for messages.
+func contentName(cfg *config) string {
+	if cfg.Content == "" {
+		return "the embedded content"
+	}
+	return cfg.Content
 }
 
 // memEngine builds an in-memory index of the content: what the one-shot
 // commands (ask, chat, eval) answer from.
 func memEngine(ctx context.Context, cfg *config, log *slog.Logger) (*bot.Engine, error) {
+	p := newProgress(cfg.stderr)
+	p.stage("loading %s", contentName(cfg))
 	k, err := loadKB(cfg)
 	if err != nil {
+		p.done()
 		return nil, err
 	}
+	p.stage("building the index of %d articles", len(k.IDs()))
 	ix, err := index.Build(ctx, k, "")
+	p.done()
 	if err != nil {
 		return nil, err
 	}

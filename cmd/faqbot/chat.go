@@ -10,8 +10,18 @@ import (
 	"faqbot/bot"
 )
 
+// chatHelp is what /help prints: every command the terminal chat knows.
+const chatHelp = `Type a question about 医保 in Chinese or English. Commands:
+  /help          this list
+  /lang          show the reply language
+  /lang zh|en    reply in Chinese or English
+  /lang auto     reply in each question's language (the default)
+  /a <id>        the full article, e.g. /a lost-card
+  1, 2, 3        the full article of a suggestion under the last answer
+  Ctrl-D         quit`
+
 // runChat is a terminal conversation: the same replies a chat channel gives,
-// plus "/lang zh|en", "/a <id>" (full article) and numbers to pick a runner-up.
+// plus the commands in chatHelp.
 func runChat(ctx context.Context, cfg *config, args []string, s stdio) error {
 	e, err := chatEngine(ctx, cfg, slog.New(slog.DiscardHandler)) // with conversation memory: convo.go
 	if err != nil {
@@ -19,26 +29,59 @@ func runChat(ctx context.Context, cfg *config, args []string, s stdio) error {
 	}
 	lang := cfg.Lang
 	var last []bot.Alternative
-	fmt.Fprintln(s.out, "faqbot: ask about 医保 in Chinese or English. /lang zh|en, /a <id> for a full article, a number for a suggestion, Ctrl-D to quit.")
+	fmt.Fprintln(s.out, "faqbot: ask about 医保 in Chinese or English. /help lists the commands, Ctrl-D quits.")
 	sc := bufio.NewScanner(s.in)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for fmt.Fprint(s.out, "> "); sc.Scan(); fmt.Fprint(s.out, "> ") {
 		line := strings.TrimSpace(sc.Text())
+		if l, ok := bot.IsThanks(line); ok {
+			if lang != "" {
+				l = lang
+			}
+			fmt.Fprintln(s.out, bot.ThanksText(l))
+			fmt.Fprintln(s.out)
+			continue
+		}
 		switch {
-		case strings.HasPrefix(line, "/lang"):
-			l := strings.TrimSpace(strings.TrimPrefix(line, "/lang"))
-			if l != "zh" && l != "en" && l != "" {
-				fmt.Fprintln(s.out, "usage: /lang zh|en (or /lang to follow the question's language)")
+		case line == "/help" || line == "/?":
+			fmt.Fprintln(s.out, chatHelp)
+			continue
+		case line == "/lang":
+			if lang == "" {
+				fmt.Fprintln(s.out, "language: auto (each question's own language); /lang zh|en to choose")
+			} else {
+				fmt.Fprintf(s.out, "language: %s; /lang auto to follow each question's language\n", lang)
+			}
+			continue
+		case strings.HasPrefix(line, "/lang "):
+			l := strings.TrimSpace(strings.TrimPrefix(line, "/lang "))
+			switch l {
+			case "zh", "en":
+				lang = l
+			case "auto":
+				lang = ""
+			default:
+				fmt.Fprintln(s.out, "usage: /lang zh|en|auto")
 				continue
 			}
-			lang = l
-			fmt.Fprintf(s.out, "language: %q\n", lang)
+			fmt.Fprintf(s.out, "language: %s\n", map[string]string{"": "auto", "zh": "zh", "en": "en"}[lang])
 			continue
 		case strings.HasPrefix(line, "/a "):
 			printArticle(e, s, lang, strings.TrimSpace(line[3:]))
 			continue
-		case len(line) == 1 && line[0] >= '1' && line[0] <= '3' && int(line[0]-'1') < len(last):
-			printArticle(e, s, lang, last[line[0]-'1'].ID)
+		case len(line) == 1 && line[0] >= '1' && line[0] <= '9':
+			n := int(line[0] - '0')
+			switch {
+			case len(last) == 0:
+				fmt.Fprintln(s.out, "there is no suggestion to pick: the last answer offered none. Ask a question, or /help.")
+			case n > len(last):
+				fmt.Fprintf(s.out, "there is no suggestion %d: pick 1-%d.\n", n, len(last))
+			default:
+				printArticle(e, s, lang, last[n-1].ID)
+			}
+			continue
+		case strings.HasPrefix(line, "/"):
+			fmt.Fprintf(s.out, "unknown command %s\n%s\n", strings.Fields(line)[0], chatHelp)
 			continue
 		}
 		a, err := e.Ask(ctx, bot.Question{Text: line, Lang: lang, Channel: "cli", User: "terminal"})
@@ -46,18 +89,36 @@ func runChat(ctx context.Context, cfg *config, args []string, s stdio) error {
 			return err
 		}
 		last = a.Alternatives
-		text := a.Text
-		if a.Answered {
-			text += fmt.Sprintf("\n[/a %s: full article]", a.ID)
-			for i, alt := range a.Alternatives {
-				text += fmt.Sprintf("\n[%d] %s", i+1, alt.Title)
-			}
-		}
-		fmt.Fprintln(s.out, text)
+		fmt.Fprintln(s.out, chatText(e, a))
 		fmt.Fprintln(s.out)
 	}
 	fmt.Fprintln(s.out)
 	return sc.Err()
+}
+
+// chatText is an answer as the terminal shows it: the runners-up numbered
+// once (to pick with 1-3), not also as the plain list of Answer.Text.
+func chatText(e *bot.Engine, a bot.Answer) string {
+	if !a.Answered {
+		return a.Text
+	}
+	art, ok := e.Article(a.Lang, a.ID)
+	if !ok {
+		return a.Text
+	}
+	plain := a
+	plain.Alternatives = nil
+	text := strings.TrimSuffix(bot.AnswerText(plain, art), "\n\n"+a.Disclaimer)
+	if a.ContextLabel != "" {
+		text = a.ContextLabel + "\n" + text
+	}
+	if len(a.Alternatives) > 0 {
+		text += "\n\n" + bot.AlternativesLabel(a.Lang)
+		for i, alt := range a.Alternatives {
+			text += fmt.Sprintf("\n[%d] %s", i+1, alt.Title)
+		}
+	}
+	return text + "\n\n" + a.Disclaimer + fmt.Sprintf("\n[/a %s: full article]", a.ID)
 }
 
 func printArticle(e *bot.Engine, s stdio, lang, id string) {

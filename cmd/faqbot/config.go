@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"io"
+
 	"faqbot/bot/ops"
 	"faqbot/bot/telegram"
 	"faqbot/bot/web"
@@ -50,7 +52,55 @@ type config struct {
 
 	Web web.Config // relay and web page
 
+	// from names how each setting was given, keyed by its flag name (or
+	// its variable for environment-only settings): "FAQBOT_ADDR" when it
+	// came from the environment, "-addr" when a flag set it. Errors name a
+	// setting the way the user wrote it.
+	from    map[string]string
 	envErrs []error
+
+	// stderr is where long operations show progress (only on a terminal).
+	stderr io.Writer
+}
+
+// envFlags maps the flags that also have an environment variable to it.
+var envFlags = map[string]string{
+	"content": "FAQBOT_CONTENT", "data": "FAQBOT_DATA", "log-level": "FAQBOT_LOG_LEVEL", "addr": "FAQBOT_ADDR",
+	"retention": "FAQBOT_RETENTION", "wechat-max-age": "WECHAT_MAX_AGE", "wechat-budget": "WECHAT_BUDGET",
+}
+
+// envOnly are the settings read only from the environment (secrets stay
+// out of process listings), as `faqbot help serve` lists them: a new
+// environment-only setting gets its line here.
+var envOnly = []struct{ name, help string }{
+	{"FAQBOT_ADMIN_TOKEN", "bearer token for POST /admin/reindex and GET /admin/stats (unset: /admin/* answer 403); also read by reindex -server and stats -server"},
+	{"FAQBOT_RELAY_SECRET", "HMAC secret relays sign /api/* requests with (unset: unsigned requests accepted)"},
+	{"TELEGRAM_TOKEN", "Telegram bot token: turns the Telegram front end on"},
+	{"TELEGRAM_API_ENDPOINT", "Bot API base URL (default: Telegram's; e.g. a local Bot API server)"},
+	{"TELEGRAM_WEBHOOK_URL", "public https URL of POST /telegram: webhook mode instead of long polling"},
+	{"TELEGRAM_WEBHOOK_SECRET", "secret Telegram sends with each webhook call (unset: random per process)"},
+	{"TELEGRAM_OPERATORS", "comma-separated Telegram user ids allowed /reindex and /stats"},
+	{"WECHAT_TOKEN", "WeChat Official Account token: turns the WeChat front end on (GET, POST /wechat)"},
+	{"WECHAT_AES_KEY", "43-character EncodingAESKey: compatible and safe (encrypted) modes"},
+	{"WECHAT_APPID", "the account's AppID, checked in every safe-mode message"},
+	{"FAQBOT_TRUSTED_PROXIES", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For names the client (for per-client limits on unsigned web-page requests)"},
+}
+
+// setting is how the user gave a setting: "-flag", its environment
+// variable, or "-flag" when it was left at its default.
+func (c *config) setting(key string) string {
+	if v, ok := c.from[key]; ok {
+		return v
+	}
+	if strings.ToUpper(key) == key {
+		return key // an environment-only setting
+	}
+	return "-" + key
+}
+
+// flagsSet records the flags given on the command line.
+func (c *config) flagsSet(fs *flag.FlagSet) {
+	fs.Visit(func(f *flag.Flag) { c.from[f.Name] = "-" + f.Name })
 }
 
 func defaultConfig() *config {
@@ -59,14 +109,28 @@ func defaultConfig() *config {
 		Retention: 90 * 24 * time.Hour, AnswerTimeout: 10 * time.Second, MaxConns: defaultMaxConns,
 		WeChat: wechat.DefaultConfig(),
 		Since:  7 * 24 * time.Hour,
+		from:   map[string]string{},
+		stderr: io.Discard,
+	}
+	// keyOf is the key c.from uses for an environment variable: its flag's
+	// name when it has one.
+	keyOf := func(env string) string {
+		for f, e := range envFlags {
+			if e == env {
+				return f
+			}
+		}
+		return env
 	}
 	str := func(dst *string, key string) {
 		if v, ok := os.LookupEnv(key); ok {
 			*dst = strings.TrimSpace(v)
+			c.from[keyOf(key)] = key
 		}
 	}
 	dur := func(dst *time.Duration, key string) {
 		if v, ok := os.LookupEnv(key); ok && v != "" {
+			c.from[keyOf(key)] = key
 			d, err := ops.ParseDuration(v)
 			if err != nil {
 				c.envErrs = append(c.envErrs, fmt.Errorf("%s: %w", key, err))
@@ -160,7 +224,7 @@ func evalFlags(fs *flag.FlagSet, c *config) {
 }
 
 func reindexFlags(fs *flag.FlagSet, c *config) {
-	fs.StringVar(&c.Server, "server", "", "base URL of a running faqbot to switch (POST /admin/reindex, token from FAQBOT_ADMIN_TOKEN)")
+	fs.StringVar(&c.Server, "server", "", "base URL of a running faqbot to switch (POST /admin/reindex, token from FAQBOT_ADMIN_TOKEN); it must serve the content being linted, or the command fails")
 }
 
 func stateFlag(fs *flag.FlagSet, c *config) {
@@ -171,7 +235,8 @@ func statsFlags(fs *flag.FlagSet, c *config) {
 	stateFlag(fs, c)
 	fs.Var(durationFlag{&c.Since}, "since", "report the questions of this period (e.g. 7d, 24h)")
 	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON")
-	fs.BoolVar(&c.Suggest, "suggest", false, "propose unanswered questions as new `questions` lines (review before applying)")
+	fs.BoolVar(&c.Suggest, "suggest", false, "propose unanswered questions as new questions: lines of the closest article (review before adding)")
+	fs.StringVar(&c.Server, "server", "", "read the report of a running faqbot (GET /admin/stats, token from FAQBOT_ADMIN_TOKEN) instead of the state store under -data")
 }
 
 func serveFlags(fs *flag.FlagSet, c *config) {
@@ -189,13 +254,13 @@ func (c *config) validate(cmd string) error {
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		errs = append(errs, fmt.Errorf("-log-level %q: want debug, info, warn or error", c.LogLevel))
+		errs = append(errs, fmt.Errorf("%s %q: want debug, info, warn or error", c.setting("log-level"), c.LogLevel))
 	}
 	if c.Lang != "" && c.Lang != "zh" && c.Lang != "en" {
 		errs = append(errs, fmt.Errorf("-lang %q: want zh or en", c.Lang))
 	}
 	if c.Data == "" {
-		errs = append(errs, errors.New("-data must not be empty"))
+		errs = append(errs, fmt.Errorf("%s must not be empty", c.setting("data")))
 	}
 	if cmd == "serve" {
 		if c.Telegram.APIEndpoint != "" {
@@ -222,7 +287,13 @@ func (c *config) validate(cmd string) error {
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("%w: invalid configuration:\n  %w", errUsage, errors.Join(errs...))
+		var b strings.Builder
+		for _, e := range errs {
+			for _, line := range strings.Split(e.Error(), "\n") {
+				b.WriteString("\n  " + line)
+			}
+		}
+		return fmt.Errorf("%w: invalid configuration:%s", errUsage, b.String())
 	}
 	return nil
 }

@@ -53,12 +53,12 @@ type stdio struct {
 func commands() []command {
 	return []command{
 		{"serve", "", "run the HTTP server and every configured front end until SIGINT/SIGTERM", runServe, serveFlags},
-		{"ask", "[-json] [-lang zh|en] [QUESTION ...]", "answer questions (one a line from stdin when none are given)", runAsk, askFlags},
-		{"chat", "", "talk to the bot in the terminal", runChat, langFlag},
-		{"eval", "[-min-top1 X] [-min-abstain Y] FILE", "score the engine on a labelled TSV (question<TAB>id or -)", runEval, evalFlags},
-		{"lint", "", "validate the content tree", runLint, nil},
-		{"reindex", "[-server URL]", "rebuild the index from content (and switch a running server to it)", runReindex, reindexFlags},
-		{"stats", "[-since 7d] [-json] [-suggest]", "the curator's report: unanswered questions, thumbs-down, top articles", runStats, statsFlags},
+		{"ask", "[QUESTION ...]", "answer questions (one a line from stdin when none are given)", runAsk, askFlags},
+		{"chat", "", "talk to the bot in the terminal (/help there lists its commands)", runChat, langFlag},
+		{"eval", "FILE", "score the engine on a labelled TSV (question<TAB>id or -)", runEval, evalFlags},
+		{"lint", "", "validate the content tree (file:line: reason for every problem)", runLint, nil},
+		{"reindex", "", "lint the content, rebuild the index and switch to it (-server: a running server, which must serve that content)", runReindex, reindexFlags},
+		{"stats", "", "the curator's report: unanswered and low-confidence questions, thumbs-down, top articles (-server: from a running server)", runStats, statsFlags},
 		{"help", "[COMMAND]", "show help", nil, nil},
 	}
 }
@@ -82,6 +82,7 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 			continue
 		}
 		cfg := defaultConfig()
+		cfg.stderr = errw
 		fs := flagSet(c, cfg, errw)
 		if err := fs.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
@@ -89,6 +90,7 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 			}
 			return fmt.Errorf("%w: %s: %v", errUsage, name, err)
 		}
+		cfg.flagsSet(fs)
 		if err := cfg.validate(name); err != nil {
 			return err
 		}
@@ -106,8 +108,19 @@ func flagSet(c command, cfg *config, errw io.Writer) *flag.FlagSet {
 		c.flags(fs, cfg)
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: faqbot %s %s\n\n%s\n\nflags:\n", c.name, c.args, c.summary)
+		w := fs.Output()
+		fmt.Fprintf(w, "usage: faqbot %s [flags]", c.name)
+		if c.args != "" {
+			fmt.Fprint(w, " "+c.args)
+		}
+		fmt.Fprintf(w, "\n\n%s\n\nflags (a flag wins over its [ENVIRONMENT_VARIABLE]):\n", c.summary)
 		fs.PrintDefaults()
+		if c.name == "serve" {
+			fmt.Fprintln(w, "\nenvironment only (secrets are never flags; values are never printed):")
+			for _, e := range envOnly {
+				fmt.Fprintf(w, "  %-24s %s\n", e.name, e.help)
+			}
+		}
 	}
 	return fs
 }

@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"faqbot/content"
 	"faqbot/kb"
@@ -124,6 +127,127 @@ func TestConfigErrorsListedTogether(t *testing.T) {
 			t.Errorf("config error lacks %s:\n%v", want, err)
 		}
 	}
+	// Every problem is on its own indented line.
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) < 7 {
+		t.Errorf("want one line per problem:\n%v", err)
+	}
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "  ") {
+			t.Errorf("line not indented: %q", l)
+		}
+	}
+}
+
+// TestConfigErrorNamesTheSource: a setting is named the way the user set
+// it, by its environment variable or by its flag.
+func TestConfigErrorNamesTheSource(t *testing.T) {
+	t.Setenv("FAQBOT_LOG_LEVEL", "loud")
+	_, _, err := runCmd(t, "", "lint")
+	if err == nil || !strings.Contains(err.Error(), `  FAQBOT_LOG_LEVEL "loud"`) {
+		t.Errorf("from the environment: %v", err)
+	}
+	_, _, err = runCmd(t, "", "lint", "-log-level", "louder")
+	if err == nil || !strings.Contains(err.Error(), `  -log-level "louder"`) {
+		t.Errorf("from a flag: %v", err)
+	}
+	t.Setenv("FAQBOT_LOG_LEVEL", "info")
+	t.Setenv("FAQBOT_ADDR", "nonsense")
+	_, _, err = runCmd(t, "", "serve", "-data", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), `FAQBOT_ADDR "nonsense"`) {
+		t.Errorf("address from the environment: %v", err)
+	}
+}
+
+// TestServeBadAddress: a bad address or a busy port fails at once, before
+// the index is built.
+func TestServeBadAddress(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, addr := range []string{"nonsense", busy.Addr().String()} {
+		start := time.Now()
+		_, stderr, err := runCmd(t, "", "serve", "-addr", addr, "-data", t.TempDir())
+		took := time.Since(start)
+		if err == nil || !strings.Contains(err.Error(), `-addr "`+addr+`": cannot listen`) {
+			t.Errorf("serve -addr %s: err = %v", addr, err)
+		}
+		if took > 2*time.Second || strings.Contains(stderr, "relay") {
+			t.Errorf("serve -addr %s failed after %s, front ends started: %q", addr, took, stderr)
+		}
+	}
+}
+
+// TestHelpServe: usage lines read [flags], boolean flags take no value and
+// serve lists its environment-only settings by name, never their values.
+func TestHelpServe(t *testing.T) {
+	t.Setenv("TELEGRAM_TOKEN", "secret-telegram-token")
+	out, _, err := runCmd(t, "", "help", "serve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out, "usage: faqbot serve [flags]\n") {
+		t.Errorf("usage line: %q", strings.SplitN(out, "\n", 2)[0])
+	}
+	for _, env := range []string{"TELEGRAM_TOKEN", "TELEGRAM_API_ENDPOINT", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_OPERATORS",
+		"WECHAT_TOKEN", "WECHAT_AES_KEY", "WECHAT_APPID", "FAQBOT_ADMIN_TOKEN", "FAQBOT_RELAY_SECRET", "FAQBOT_ADDR"} {
+		if !strings.Contains(out, env) {
+			t.Errorf("help serve lacks %s", env)
+		}
+	}
+	// Every variable config.go reads is in the help (a flag's [VAR] or the environment list).
+	src, _ := os.ReadFile("config.go")
+	for _, m := range regexp.MustCompile(`"((?:FAQBOT|TELEGRAM|WECHAT)_[A-Z_]+)"`).FindAllStringSubmatch(string(src), -1) {
+		if !strings.Contains(out, m[1]) {
+			t.Errorf("help serve lacks %s, which faqbot reads", m[1])
+		}
+	}
+	if strings.Contains(out, "secret-telegram-token") {
+		t.Error("help serve prints a secret")
+	}
+	out, _, _ = runCmd(t, "", "help", "stats")
+	if !strings.Contains(out, "  -suggest\n") || !strings.Contains(out, "usage: faqbot stats [flags]\n") {
+		t.Errorf("help stats:\n%s", out)
+	}
+}
+
+// TestChat: the terminal conversation's commands.
+func TestChat(t *testing.T) {
+	in := "/help\n谢谢\nthanks!\n1\n/lang\n/lang en\n/lang\n/lang auto\n异地就医\n5\n"
+	out, _, err := runCmd(t, in, "chat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	replies := strings.Split(out, "\n> ")
+	reply := func(i int) string { return replies[i+1] }
+	if !strings.Contains(reply(0), "/lang zh|en") || !strings.Contains(reply(0), "/a <id>") || !strings.Contains(reply(0), "1, 2, 3") {
+		t.Errorf("/help: %q", reply(0))
+	}
+	if !strings.Contains(reply(1), "不客气") || strings.Contains(reply(1), "您好") {
+		t.Errorf("谢谢: %q", reply(1))
+	}
+	if !strings.Contains(reply(2), "You're welcome") || strings.Contains(reply(2), "Hello") {
+		t.Errorf("thanks: %q", reply(2))
+	}
+	if !strings.Contains(reply(3), "no suggestion") {
+		t.Errorf("1 without suggestions: %q", reply(3))
+	}
+	if !strings.Contains(reply(4), "language: auto") || !strings.Contains(reply(6), "language: en") || !strings.Contains(reply(7), "language: auto") {
+		t.Errorf("/lang: %q %q %q", reply(4), reply(6), reply(7))
+	}
+	answer := reply(8)
+	if !strings.Contains(answer, "[1] ") || !strings.Contains(answer, "[/a remote-filing: full article]") {
+		t.Fatalf("answer: %q", answer)
+	}
+	first := strings.SplitN(strings.SplitN(answer, "[1] ", 2)[1], "\n", 2)[0]
+	if strings.Count(answer, first) != 1 {
+		t.Errorf("runner-up %q printed more than once:\n%s", first, answer)
+	}
+	if !strings.Contains(reply(9), "no suggestion 5") {
+		t.Errorf("5: %q", reply(9))
+	}
 }
 
 func TestHelp(t *testing.T) {
@@ -167,5 +291,8 @@ func TestReindexOffline(t *testing.T) {
 	defer s.Close()
 	if _, _, err := runCmd(t, "", "reindex", "-data", data); !errors.Is(err, state.ErrLocked) || !strings.Contains(err.Error(), "-server URL") {
 		t.Errorf("reindex beside a running server: %v", err)
+	}
+	if _, _, err := runCmd(t, "", "stats", "-data", data); !errors.Is(err, state.ErrLocked) || !strings.Contains(err.Error(), "faqbot stats -server") {
+		t.Errorf("stats beside a running server: %v", err)
 	}
 }

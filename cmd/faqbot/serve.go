@@ -45,16 +45,19 @@ func runServe(ctx context.Context, cfg *config, args []string, s stdio) error {
 	if len(args) > 0 {
 		return fmt.Errorf("%w: serve takes no arguments", errUsage)
 	}
+	// Listen first: a bad address or a busy port fails in milliseconds,
+	// not after the index is built and every front end said "on".
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("%s %q: cannot listen: %w", cfg.setting("addr"), cfg.Addr, err)
+	}
+	defer ln.Close()
 	log := newLogger(cfg, os.Stderr)
 	srv, err := newServer(ctx, cfg, log, s)
 	if err != nil {
 		return err
 	}
 	defer srv.close()
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
-	}
 	return srv.serve(ctx, ln)
 }
 
@@ -74,7 +77,10 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 	srv.store, srv.closeSt = store, closeStore
 	store.SetLogErrorHandler(func(err error) { log.Error("query log write failed", "err", err) })
 	start := time.Now()
+	p := newProgress(cfg.stderr)
+	p.stage("opening or building the index of %d articles", len(k.IDs()))
 	ix, built, err := index.OpenOrBuild(ctx, k, cfg.Data)
+	p.done()
 	if err != nil {
 		closeStore()
 		return nil, err
@@ -98,6 +104,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 		Build:          func(ctx context.Context, k *kb.KB) (*index.Index, error) { return index.BuildOnDisk(ctx, k, cfg.Data) },
 		LoadRegression: func() ([]bot.EvalCase, error) { return loadRegression(cfg) },
 		Metrics:        srv.metrics,
+		Source:         contentName(cfg),
 	}}
 
 	mux := http.NewServeMux()

@@ -4,14 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"faqbot/content"
+	"faqbot/kb"
 )
 
 // syncBuffer is a log sink safe for the server's goroutines.
@@ -100,6 +106,23 @@ func TestServe(t *testing.T) {
 	if out, _, err := runCmd(t, "", "reindex", "-server", base); err != nil || !strings.Contains(out, "titles top-1 96/96") {
 		t.Errorf("reindex -server: %v\n%s", err, out)
 	}
+	if out, _, err := runCmd(t, "", "reindex", "-server", base); err != nil || !strings.Contains(out, "published: ") {
+		t.Errorf("reindex -server of the content it serves: %v\n%s", err, out)
+	}
+	// Content the server does not serve is not published, and the command says so.
+	edited := t.TempDir()
+	k, _ := kb.Load(content.FS)
+	k.WriteSnapshot(edited)
+	card := filepath.Join(edited, "zh", "lost-card.md")
+	data, _ := os.ReadFile(card)
+	os.WriteFile(card, []byte(strings.Replace(string(data), "questions:\n", "questions:\n  - 医保卡在公交车上弄丢了\n", 1)), 0o644)
+	if _, stderr, err := runCmd(t, "", "reindex", "-content", edited, "-server", base); !errors.Is(err, errFailed) || !strings.Contains(stderr, "NOT PUBLISHED") || !strings.Contains(stderr, "FAQBOT_CONTENT") {
+		t.Errorf("reindex -content DIR -server of other content: %v\n%s", err, stderr)
+	}
+	// stats through the server, while it holds the store.
+	if out, _, err := runCmd(t, "", "stats", "-server", base, "-since", "1d"); err != nil || !strings.Contains(out, "lost-card") || !strings.Contains(out, "answered with low confidence") {
+		t.Errorf("stats -server: %v\n%s", err, out)
+	}
 	t.Setenv("FAQBOT_ADMIN_TOKEN", "wrong")
 	if _, stderr, err := runCmd(t, "", "reindex", "-server", base); err == nil || !strings.Contains(stderr, "HTTP 401") {
 		t.Errorf("reindex -server with a wrong token: %v %s", err, stderr)
@@ -126,7 +149,7 @@ func TestServe(t *testing.T) {
 	}
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, m := range []string{`faqbot_questions_total{channel="api",lang="zh",outcome="answered"} 1`, `faqbot_reindex_total{result="ok"} 2`, "faqbot_index_documents"} {
+	for _, m := range []string{`faqbot_questions_total{channel="api",lang="zh",outcome="answered"} 1`, `faqbot_reindex_total{result="ok"} 4`, "faqbot_index_documents"} {
 		if !bytes.Contains(metrics, []byte(m)) {
 			t.Errorf("/metrics lacks %s", m)
 		}

@@ -16,7 +16,7 @@ func TestStatsSuggest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"医保卡丢了还能去医院看病吗", "医保卡丢了还能去医院看病吗", "南昌废品回收价格表"} {
+	for _, q := range []string{"医保卡丢了还能去医院看病吗", "医保卡丢了还能去医院看病吗", "南昌废品回收价格表", "医保卡丢了怎么去医院看病？", "公积金卡丢了怎么去医院看病"} {
 		s.RecordQuestion(kb.LogEntry{Channel: "wechat", Lang: "zh", Question: q})
 	}
 	s.Close()
@@ -29,7 +29,7 @@ func TestStatsSuggest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "content/zh/lost-card.md  (asked 2×") || strings.Contains(out, "废品") {
+	if !strings.Contains(out, "content/zh/lost-card.md  (asked 2×") || strings.Contains(out, "废品") || strings.Contains(out, "公积金") || strings.Contains(out, "怎么去医院看病？") {
 		t.Errorf("suggestions:\n%s", out)
 	}
 }

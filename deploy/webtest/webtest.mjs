@@ -1,4 +1,6 @@
 // Drives faqbot's web chat page in headless Chromium: node webtest.mjs URL OUTDIR
+// (answers, runner-ups, votes, English, the full article, example-question
+// buttons, and a 390 px phone viewport).
 import { chromium } from "playwright-core";
 import { strict as assert } from "node:assert";
 import path from "node:path";
@@ -91,6 +93,36 @@ try {
     bs.filter((b) => !(b.getAttribute("aria-label") || b.textContent.trim())).length);
   assert.equal(unnamed, 0, "buttons without an accessible name");
   assert.equal(await page.locator("#log").getAttribute("aria-live"), "polite");
+
+  // A greeting lists example questions as buttons; one click asks it.
+  await page.getByLabel("Your question about Chinese medical insurance").fill("hello");
+  await page.keyboard.press("Enter");
+  const greeting = page.locator("article.answer").nth(3);
+  await greeting.waitFor({ timeout: 10000 });
+  const example = greeting.locator(".examples button").first();
+  const exampleText = await example.textContent();
+  await example.click();
+  const fourth = page.locator("article.answer").nth(4);
+  await fourth.waitFor({ timeout: 10000 });
+  assert.equal(await fourth.locator("h2").textContent(), exampleText, "an example button asks its question");
+  console.log(`example button: ${exampleText}`);
+
+  // On a 390 px phone the language button stays on one line.
+  const phone = await browser.newPage({ locale: "en-US", viewport: { width: 390, height: 844 } });
+  phone.on("pageerror", (e) => problems.push(`page error (390 px): ${e.message}`));
+  await phone.goto(base, { waitUntil: "load" });
+  const toggle = phone.getByRole("button", { name: "中文" });
+  const lines = await toggle.evaluate((b) => {
+    const lh = parseFloat(getComputedStyle(b).lineHeight);
+    const cs = getComputedStyle(b);
+    const inner = b.getBoundingClientRect().height - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom) - parseFloat(cs.borderTopWidth) - parseFloat(cs.borderBottomWidth);
+    return Math.round(inner / lh);
+  });
+  assert.equal(lines, 1, "the 中文 button wraps at 390 px");
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  assert.equal(overflow, false, "the page scrolls sideways at 390 px");
+  await phone.screenshot({ path: path.join(outDir, "webtest-390.png"), fullPage: true });
+  console.log("390 px: language button on one line");
 
   const shot = path.join(outDir, "webtest.png");
   await page.screenshot({ path: shot, fullPage: true });
