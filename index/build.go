@@ -26,6 +26,9 @@ type Index struct {
 	langs  map[string]*langStats
 	syn    [][]synTerm
 	params Params
+	// vocab counts the Latin words of the articles and synonyms, for
+	// correcting English typos.
+	vocab map[string]int
 }
 
 // langStats holds, per language, how many articles use each token, and each
@@ -140,7 +143,7 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 	if an == nil {
 		return &Index{bi: bis}, errors.New("index has no faqbot analyzer: rebuild it")
 	}
-	ix := &Index{bi: bis, kb: k, an: an, langs: map[string]*langStats{}, params: DefaultParams}
+	ix := &Index{bi: bis, kb: k, an: an, langs: map[string]*langStats{}, params: DefaultParams, vocab: map[string]int{}}
 	for _, lang := range kb.Languages {
 		st := &langStats{df: map[string]int{}, tokens: map[string]map[string]bool{}, phrasings: map[string][]phrasing{}}
 		for _, a := range k.Articles(lang) {
@@ -151,6 +154,9 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 			}
 			for _, p := range a.Passages() {
 				text.WriteString(p.Heading + "\n" + p.Body + "\n")
+			}
+			if lang == "en" {
+				latinWords(zh.Fold(text.String()), ix.vocab)
 			}
 			for _, t := range analyze(an, zh.Fold(text.String())) {
 				set[t] = true
@@ -181,6 +187,7 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 		for _, t := range g {
 			f := zh.Fold(t)
 			terms = append(terms, synTerm{folded: f, tokens: analyze(an, f)})
+			latinWords(f, ix.vocab)
 		}
 		ix.syn = append(ix.syn, terms)
 	}
