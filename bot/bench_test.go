@@ -23,7 +23,7 @@ func benchQuestions(b *testing.B) []string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cases, err := ParseEval(f)
+	cases, err := kb.ParseLabelled(f)
 	if err != nil {
 		b.Fatal(err)
 	}

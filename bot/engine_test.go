@@ -157,7 +157,7 @@ func TestRegression(t *testing.T) {
 			t.Logf("%s: not present here (%v)", s.name, err)
 			continue
 		}
-		cases, err := ParseEval(f)
+		cases, err := kb.ParseLabelled(f)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -44,7 +44,7 @@ func newTestReindexer(t *testing.T, contentDir, dataDir string) *Reindexer {
 	live := index.NewLive(ix)
 	t.Cleanup(func() { live.Close() })
 	f, _ := content.FS.Open("regression.tsv")
-	cases, err := ParseEval(f)
+	cases, err := kb.ParseLabelled(f)
 	if err != nil {
 		t.Fatal(err)
 	}

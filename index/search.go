@@ -62,10 +62,22 @@ type Hit struct {
 	// Similarity is the IDF-weighted overlap over union of the question with
 	// the article's closest title or alternate question (1: worded like it).
 	Similarity float64
+	// Contain is the largest IDF-weighted share of one of the article's
+	// phrasings that the question contains (a long story that holds a
+	// curated question's words).
+	Contain float64
 	// Distinct is the IDF-weighted share of the question's distinctive tokens
 	// (those few articles use) that the article holds; 1 when the question
 	// has none.
 	Distinct float64
+	// Head is the coverage by the article's title, questions and tags only:
+	// what the article is about, not what its body mentions in passing.
+	Head float64
+	// Unit is the best coverage by one unit of the article: a phrasing or a
+	// passage (words of the question scattered over sections do not add up).
+	Unit float64
+	// RawAbs is Raw, kept unnormalized for the model.
+	RawAbs float64
 	// Margin is Rank minus the Rank of the next hit (Rank when it is last).
 	Margin float64
 	// Tokens and Unknown count the question's tokens and those no article of
@@ -165,7 +177,11 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 			Section:    a.section,
 			Raw:        a.phrasing + p.PassageWeight*a.passage,
 			Coverage:   ix.coverage(st, id, tokens, syns),
+			Head:       ix.coverageOf(st, st.head[id], tokens, syns),
+			Unit:       ix.unitCoverage(st, id, tokens, syns),
+			RawAbs:     a.phrasing + p.PassageWeight*a.passage,
 			Similarity: similarity(st, st.phrasings[id], tokens),
+			Contain:    containment(st, st.phrasings[id], tokens),
 			Distinct:   distinct(st, id, tokens),
 			Tokens:     len(tokens),
 			Unknown:    unknown,
@@ -281,7 +297,11 @@ func FindTerm(text string, terms []string) string {
 // token also counts when it belongs to a synonym term whose alternative the
 // article holds in full.
 func (ix *Index) coverage(st *langStats, id string, tokens []string, syns []synMatch) float64 {
-	set := st.tokens[id]
+	return ix.coverageOf(st, st.tokens[id], tokens, syns)
+}
+
+// coverageOf is coverage against one token set.
+func (ix *Index) coverageOf(st *langStats, set map[string]bool, tokens []string, syns []synMatch) float64 {
 	covered := map[string]bool{}
 	for _, m := range syns {
 		for _, alt := range ix.syn[m.group] {
@@ -336,6 +356,16 @@ func distinct(st *langStats, id string, tokens []string) float64 {
 	return got / total
 }
 
+// unitCoverage is the best coverage of the question by one phrasing or
+// passage of article id.
+func (ix *Index) unitCoverage(st *langStats, id string, tokens []string, syns []synMatch) float64 {
+	best := 0.0
+	for _, u := range st.units[id] {
+		best = max(best, ix.coverageOf(st, u, tokens, syns))
+	}
+	return best
+}
+
 // similarity is the best IDF-weighted overlap-over-union of the question's
 // tokens with one of the phrasings.
 func similarity(st *langStats, phrasings []phrasing, tokens []string) float64 {
@@ -353,6 +383,24 @@ func similarity(st *langStats, phrasings []phrasing, tokens []string) float64 {
 		}
 		if union := qw + ph.weight - inter; union > 0 {
 			best = max(best, inter/union)
+		}
+	}
+	return best
+}
+
+// containment is the best IDF-weighted share of a phrasing's tokens the
+// question holds.
+func containment(st *langStats, phrasings []phrasing, tokens []string) float64 {
+	best := 0.0
+	for _, ph := range phrasings {
+		var inter float64
+		for _, t := range tokens {
+			if ph.tokens[t] {
+				inter += st.idf(t)
+			}
+		}
+		if ph.weight > 0 {
+			best = max(best, inter/ph.weight)
 		}
 	}
 	return best

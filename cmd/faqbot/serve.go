@@ -245,5 +245,5 @@ func loadRegression(cfg *config) ([]bot.EvalCase, error) {
 		return nil, fmt.Errorf("regression questions: %w", err)
 	}
 	defer f.Close()
-	return bot.ParseEval(f)
+	return kb.ParseLabelled(f)
 }
