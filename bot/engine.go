@@ -140,6 +140,17 @@ func (e *Engine) Decide(ctx context.Context, q Question) (Answer, Decision, erro
 			return Answer{}, d, fmt.Errorf("ask: %w", err)
 		}
 		d = e.decide(k, text, searchLang, hits)
+		if lang != searchLang && d.Gate == "" {
+			// A mixed question ("What does 甲类药品 mean?") with a chosen reply
+			// language: the reply language's articles may match it better.
+			h2, err := e.src.Search(ctx, text, lang, max(1+alts, searchDepth))
+			if err != nil {
+				return Answer{}, d, fmt.Errorf("ask: %w", err)
+			}
+			if d2 := e.decide(k, text, lang, h2); d2.Gate == "" && d2.P > d.P {
+				d, hits, searchLang = d2, h2, lang
+			}
+		}
 		switch {
 		case d.Answers(e.threshold()):
 			e.fill(&a, k, hits, d.Candidate, alts, searchLang)
