@@ -135,7 +135,7 @@ func TestTelegramAnswerCardContents(t *testing.T) {
 	eng := newTestEngine(t, Deps{})
 	tg := &Telegram{eng: eng}
 	k := eng.KB()
-	for _, q := range []string{"生育保险", "报销比例", "灵活就业医保怎么交", "Can I use my card in another city?", "醫保卡丟了怎麼辦"} {
+	for _, q := range []string{"生育保险", "报销比例", "灵活就业医保怎么交", "Can I use my medical insurance card in another city?", "醫保卡丟了怎麼辦"} {
 		a, err := eng.Ask(context.Background(), Question{Text: q})
 		if err != nil || !a.Answered {
 			t.Fatalf("%q: %+v %v", q, a, err)
