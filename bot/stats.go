@@ -20,6 +20,13 @@ func FormatReport(r state.Report) string {
 	for _, g := range r.Unanswered {
 		fmt.Fprintf(&b, "  %4d  %s\n", g.Count, strings.Join(g.Examples, " | "))
 	}
+	b.WriteString("\nunsure: about medical insurance, no article answers (write these next):\n")
+	if len(r.Unsure) == 0 {
+		b.WriteString("  none\n")
+	}
+	for _, g := range r.Unsure {
+		fmt.Fprintf(&b, "  %4d  %s\n", g.Count, strings.Join(g.Examples, " | "))
+	}
 	b.WriteString("\nthumbs down:\n")
 	if len(r.ThumbsDown) == 0 {
 		b.WriteString("  none\n")

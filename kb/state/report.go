@@ -11,9 +11,12 @@ import (
 // Report is the curator's view of the state store: what people ask that the
 // bot cannot answer, which answers they dislike, and how each channel fares.
 type Report struct {
-	Since       time.Time          `json:"since"`
-	Questions   int                `json:"questions"`
-	Unanswered  []Group            `json:"unanswered"`   // most asked first
+	Since      time.Time `json:"since"`
+	Questions  int       `json:"questions"`
+	Unanswered []Group   `json:"unanswered"` // most asked first
+	// Unsure are the medical insurance questions no article clearly
+	// answered (reason "unsure"), most asked first: what to write next.
+	Unsure      []Group            `json:"unsure"`
 	ThumbsDown  []ArticleCount     `json:"thumbs_down"`  // most down-votes first
 	TopArticles []ArticleCount     `json:"top_articles"` // most answered first
 	ByChannel   map[string]Outcome `json:"by_channel"`
@@ -64,7 +67,7 @@ func NormalizeQuestion(q string) string {
 // Report summarises the log and votes since t; top bounds each list.
 func (s *Store) Report(since time.Time, top int) (Report, error) {
 	rep := Report{Since: since, ByChannel: map[string]Outcome{}, ByLang: map[string]Outcome{}}
-	groups := map[string]*Group{}
+	groups, unsure := map[string]*Group{}, map[string]*Group{}
 	answered := map[string]int{}
 	err := s.Log(since, func(e kb.LogEntry) error {
 		rep.Questions++
@@ -86,10 +89,14 @@ func (s *Store) Report(since time.Time, top int) (Report, error) {
 		if key == "" {
 			return nil
 		}
-		g := groups[key]
+		into := groups
+		if e.Reason == "unsure" {
+			into = unsure
+		}
+		g := into[key]
 		if g == nil {
 			g = &Group{Key: key}
-			groups[key] = g
+			into[key] = g
 		}
 		g.Count++
 		if len(g.Examples) < 3 && !contains(g.Examples, e.Question) {
@@ -144,10 +151,15 @@ func (s *Store) Report(since time.Time, top int) (Report, error) {
 	for _, g := range groups {
 		rep.Unanswered = append(rep.Unanswered, *g)
 	}
-	sort.Slice(rep.Unanswered, func(i, j int) bool {
-		a, b := rep.Unanswered[i], rep.Unanswered[j]
-		return a.Count > b.Count || a.Count == b.Count && a.Key < b.Key
-	})
+	for _, g := range unsure {
+		rep.Unsure = append(rep.Unsure, *g)
+	}
+	for _, l := range [][]Group{rep.Unanswered, rep.Unsure} {
+		sort.Slice(l, func(i, j int) bool {
+			a, b := l[i], l[j]
+			return a.Count > b.Count || a.Count == b.Count && a.Key < b.Key
+		})
+	}
 	for _, c := range votes {
 		if c.Down > 0 {
 			rep.ThumbsDown = append(rep.ThumbsDown, *c)
@@ -163,6 +175,7 @@ func (s *Store) Report(since time.Time, top int) (Report, error) {
 	}
 	sortCounts(rep.TopArticles)
 	rep.Unanswered = first(rep.Unanswered, top)
+	rep.Unsure = first(rep.Unsure, top)
 	rep.ThumbsDown = first(rep.ThumbsDown, top)
 	rep.TopArticles = first(rep.TopArticles, top)
 	return rep, nil

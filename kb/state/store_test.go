@@ -125,6 +125,7 @@ func TestStore(t *testing.T) {
 				s.RecordQuestion(kb.LogEntry{Channel: "wechat", Lang: "zh", Question: q})
 			}
 			s.RecordQuestion(kb.LogEntry{Channel: "telegram", Lang: "zh", Question: "医保卡丢了", ID: "lost-card"})
+			s.RecordQuestion(kb.LogEntry{Channel: "web", Lang: "zh", Question: "打胰岛素医保报吗", Reason: "unsure"})
 			s.RecordVote(kb.Vote{UserHash: "u1", Article: "lost-card", Lang: "zh", Channel: "telegram", Up: false})
 			r, err := s.Report(time.Now().Add(-time.Hour), 10)
 			if err != nil {
@@ -132,6 +133,9 @@ func TestStore(t *testing.T) {
 			}
 			if len(r.Unanswered) != 2 || r.Unanswered[0].Count != 2 || r.Unanswered[0].Key != "公积金怎么取" {
 				t.Errorf("unanswered = %+v", r.Unanswered)
+			}
+			if len(r.Unsure) != 1 || r.Unsure[0].Key != "打胰岛素医保报吗" || r.Unsure[0].Count != 1 {
+				t.Errorf("unsure = %+v", r.Unsure)
 			}
 			if len(r.ThumbsDown) != 1 || r.ThumbsDown[0].ID != "lost-card" || r.ByChannel["telegram"].Rate != 1 || r.ByChannel["wechat"].Rate != 0 {
 				t.Errorf("report = %+v", r)
