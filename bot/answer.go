@@ -35,7 +35,9 @@ type Answer struct {
 	Disclaimer   string        `json:"disclaimer"`
 	Text         string        `json:"text"`
 	Alternatives []Alternative `json:"alternatives"`
-	// Reason says why nothing was answered: empty, greeting, medical, no-match.
+	// Reason says why nothing was answered: empty, greeting, medical,
+	// no-match, or unsure (about medical insurance, but no article clearly
+	// answers it: Alternatives holds the 1-3 closest, Text the hand-off).
 	Reason string `json:"reason,omitempty"`
 	// Traditional is set when the question was in Traditional characters and
 	// the reply was rendered in them.
@@ -61,4 +63,5 @@ const (
 	ReasonGreeting = "greeting"
 	ReasonMedical  = "medical"
 	ReasonNoMatch  = "no-match"
+	ReasonUnsure   = "unsure"
 )

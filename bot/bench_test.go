@@ -23,7 +23,7 @@ func benchQuestions(b *testing.B) []string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cases, err := ParseEval(f)
+	cases, err := kb.ParseLabelled(f)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func syntheticContent(b *testing.B, n int) fs.FS {
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	m := fstest.MapFS{}
-	for _, f := range []string{"disclaimer.zh.txt", "disclaimer.en.txt", "synonyms.txt", "scope.txt"} {
+	for _, f := range []string{"disclaimer.zh.txt", "disclaimer.en.txt", "handoff.zh.txt", "handoff.en.txt", "synonyms.txt", "scope.txt"} {
 		data, _ := fs.ReadFile(content.FS, f)
 		m[f] = &fstest.MapFile{Data: data}
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"strings"
 	"time"
 
 	"faqbot/index"
@@ -35,6 +34,7 @@ type Engine struct {
 	log     *slog.Logger
 	hash    func(string) string
 	metrics *Metrics
+	ex      exemplarCache
 
 	// Conversation context (followup.go).
 	mem       Memory
@@ -55,18 +55,14 @@ type Deps struct {
 
 // Options tune the engine's answer/no-answer decision.
 type Options struct {
-	// SureCoverage is the share of the question (IDF-weighted) the best
-	// article must contain for the bot to answer a question that names no
-	// in-scope term (see kb.Scope).
-	SureCoverage float64
-	// MinCoverage is the least share for a question that names an in-scope
-	// term (医保, 报销, insurance ...): people describe their case in many
-	// words, and the scope term says the question is ours.
-	MinCoverage float64
+	// Threshold is the least p(correct) of the confidence model for the bot
+	// to answer; 0 means the committed threshold (ModelThreshold).
+	Threshold float64
 	// AltRatio is how close (ratio of raw scores) a runner-up must be to the
-	// best article to be offered as an alternative.
+	// best article to be offered as an alternative of an answer.
 	AltRatio float64
-	// MaxAlternatives caps the runners-up.
+	// MaxAlternatives caps the runners-up and the suggestions of an unsure
+	// reply.
 	MaxAlternatives int
 	// MaxQuestionBytes truncates longer questions at a rune boundary.
 	MaxQuestionBytes int
@@ -76,7 +72,16 @@ type Options struct {
 }
 
 // DefaultOptions are tuned on the labelled questions.
-var DefaultOptions = Options{SureCoverage: 0.6, MinCoverage: 0.12, AltRatio: 0.6, MaxAlternatives: 3, MaxQuestionBytes: 1024}
+var DefaultOptions = Options{AltRatio: 0.6, MaxAlternatives: 3, MaxQuestionBytes: 1024}
+
+// searchDepth is how many hits the engine reads: enough for the region rule
+// to find a general article behind a local one.
+const searchDepth = 8
+
+// leadSimilarity is the phrasing similarity above which a question is taken
+// to ask what the article's title asks: the reply is the lead (the direct
+// answer), not the passage with the most matching words.
+const leadSimilarity = 0.5
 
 // NewEngine returns an engine answering from src.
 func NewEngine(src Searcher, opts Options, d Deps) *Engine {
@@ -97,7 +102,15 @@ var ErrNoLanguage = errors.New("unsupported language")
 // Ask answers one question. It fails only on internal errors (a broken
 // index, a cancelled context); every kind of user input gets an Answer.
 func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
+	a, _, err := e.Decide(ctx, q)
+	return a, err
+}
+
+// Decide answers one question like Ask and also returns how the engine
+// decided (the confidence model's inputs and output).
+func (e *Engine) Decide(ctx context.Context, q Question) (Answer, Decision, error) {
 	start := time.Now()
+	var d Decision
 	text := Clean(q.Text, e.opts.MaxQuestionBytes)
 	detected := zh.Detect(text)
 	lang := q.Lang
@@ -109,7 +122,7 @@ func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 		}
 	case "zh", "en":
 	default:
-		return Answer{}, fmt.Errorf("ask: %w %q", ErrNoLanguage, q.Lang)
+		return Answer{}, d, fmt.Errorf("ask: %w %q", ErrNoLanguage, q.Lang)
 	}
 	searchLang := detected
 	if searchLang == "" {
@@ -120,33 +133,50 @@ func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 
 	switch {
 	case text == "" || detected == "":
-		a.Reason = ReasonEmpty
+		a.Reason, d.Gate = ReasonEmpty, ReasonEmpty
 	case isGreeting(text):
-		a.Reason = ReasonGreeting
+		a.Reason, d.Gate = ReasonGreeting, ReasonGreeting
+	case isJunk(text):
+		a.Reason, d.Gate = ReasonNoMatch, "junk"
 	default:
 		alts := e.opts.MaxAlternatives
 		if q.Alternatives > 0 {
 			alts = q.Alternatives
 		}
-		hits, err := e.src.Search(ctx, text, searchLang, 1+alts)
+		hits, err := e.src.Search(ctx, text, searchLang, max(1+alts, searchDepth))
 		if err != nil {
 			e.metrics.Question(q.Channel, lang, "error", time.Since(start))
-			return Answer{}, fmt.Errorf("ask: %w", err)
+			return Answer{}, d, fmt.Errorf("ask: %w", err)
 		}
-		e.fill(&a, k, text, hits, alts, searchLang)
+		d = e.decide(k, text, searchLang, hits)
+		if lang != searchLang && d.Gate == "" {
+			// A mixed question ("What does 甲类药品 mean?") with a chosen reply
+			// language: the reply language's articles may match it better.
+			h2, err := e.src.Search(ctx, text, lang, max(1+alts, searchDepth))
+			if err != nil {
+				return Answer{}, d, fmt.Errorf("ask: %w", err)
+			}
+			if d2 := e.decide(k, text, lang, h2); d2.Gate == "" && d2.P > d.P {
+				d, hits, searchLang = d2, h2, lang
+			}
+		}
+		switch {
+		case d.Answers(e.threshold()):
+			e.fill(&a, k, hits, d.Candidate, alts, searchLang)
+		case d.Unsure(e.threshold()):
+			e.unsure(&a, k, text, hits, d.Candidate, alts)
+		case isMedical(text):
+			a.Reason = ReasonMedical
+		default:
+			a.Reason = ReasonNoMatch
+		}
 		// Follow-ups: read in the context of the conversation (followup.go).
 		if err := e.followUp(ctx, q, &a, k, text, alts, searchLang); err != nil {
 			e.metrics.Question(q.Channel, lang, "error", time.Since(start))
-			return Answer{}, fmt.Errorf("ask: %w", err)
-		}
-		if !a.Answered {
-			a.Reason = ReasonNoMatch
-			if isMedical(text) {
-				a.Reason = ReasonMedical
-			}
+			return Answer{}, d, fmt.Errorf("ask: %w", err)
 		}
 	}
-	if !a.Answered {
+	if !a.Answered && a.Reason != ReasonUnsure {
 		a.Text = ReplyText(k, lang, a.Reason)
 	}
 	if lang == "zh" && zh.IsTraditional(text) {
@@ -159,23 +189,76 @@ func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 		}
 	}
 	e.record(ctx, q, a, time.Since(start))
-	return a, nil
+	return a, d, nil
 }
 
-func (e *Engine) fill(a *Answer, k *kb.KB, question string, hits []index.Hit, maxAlts int, searchLang string) {
-	if len(hits) == 0 {
-		return
+func (e *Engine) threshold() float64 {
+	if e.opts.Threshold > 0 {
+		return e.opts.Threshold
 	}
-	top := hits[0]
-	art, ok := k.Article(a.Lang, top.ID)
-	if !ok || !e.confident(k, question, top) {
+	return model.Threshold
+}
+
+// decide applies the hard rules, then the region rule and the confidence
+// model: a question naming an out-of-scope subject the article is not about
+// is never answered, nor a symptom question that names no insurance term.
+func (e *Engine) decide(k *kb.KB, question, lang string, hits []index.Hit) Decision {
+	var d Decision
+	scope := k.Scope()
+	inScope := index.FindTerm(question, scope.In) != ""
+	switch {
+	case len(hits) == 0:
+		d.Gate = "no-hit"
+		return d
+	case isMedical(question) && !inScope:
+		d.Gate = ReasonMedical // a health question, not an insurance one: see a doctor
+		return d
+	}
+	places := placesIn(question)
+	i := candidate(k, hits, places)
+	d.Candidate = hits[i].ID
+	if out := index.FindTerm(question, scope.Out); out != "" && !about(k, d.Candidate, out) {
+		d.Gate = "out-of-scope"
+		return d
+	}
+	d.InScope = inScope
+	var nearU, nearN float64
+	ix := currentIndex(e.src)
+	if ex := e.ex.get(ix); ex != nil {
+		nearU, nearN = ix.Closest(ex.uncovered, question, lang), ix.Closest(ex.nearmiss, question, lang)
+	}
+	d.Features = features(k, question, hits, i, places, inScope, nearU, nearN)
+	d.InScope = inScope || nearU > nearN && hits[i].Coverage >= 0.25
+	d.P = model.Prob(d.Features)
+	if d.Features[placeMismatch] == 1 {
+		// Region, a hard rule (too rare in the labelled sets to be learned):
+		// a local article never answers a question about another place; it
+		// is offered as a suggestion with a line that rules differ by place.
+		d.P, d.InScope = 0, true
+	}
+	return d
+}
+
+// fill makes a an answer with article id, the runners-up as alternatives.
+func (e *Engine) fill(a *Answer, k *kb.KB, hits []index.Hit, id string, maxAlts int, searchLang string) {
+	var top index.Hit
+	for _, h := range hits {
+		if h.ID == id {
+			top = h
+			break
+		}
+	}
+	art, ok := k.Article(a.Lang, id)
+	if !ok {
+		a.Reason = ReasonNoMatch
 		return
 	}
 	passages := art.Passages()
 	p := passages[min(top.Section, len(passages)-1)]
-	if searchLang != a.Lang {
-		// The passage was matched in the twin article; sections of the two
-		// languages need not line up, so reply with the direct answer.
+	if searchLang != a.Lang || top.Similarity >= leadSimilarity {
+		// The passage was matched in the twin article (sections of the two
+		// languages need not line up), or the question asks what the title
+		// asks: reply with the direct answer.
 		p = passages[0]
 	}
 	a.Answered = true
@@ -186,52 +269,54 @@ func (e *Engine) fill(a *Answer, k *kb.KB, question string, hits []index.Hit, ma
 	a.Snippet = p.Body
 	a.Region = art.Region
 	a.Updated = art.Updated
-	for _, h := range hits[1:] {
+	for _, h := range hits {
 		if len(a.Alternatives) == maxAlts {
 			break
 		}
-		if h.Raw < e.opts.AltRatio*top.Raw || h.Coverage < e.opts.MinCoverage {
+		if h.ID == id || h.Raw < e.opts.AltRatio*top.Raw {
 			continue
 		}
 		if alt, ok := k.Article(a.Lang, h.ID); ok {
 			a.Alternatives = append(a.Alternatives, Alternative{
-				ID: alt.ID, Title: alt.Title, Score: round2(h.Coverage * h.Raw / top.Raw),
+				ID: alt.ID, Title: alt.Title, Score: round2(h.Coverage * h.Raw / max(top.Raw, 1e-9)),
 			})
 		}
 	}
 	a.Text = AnswerText(*a, art)
 }
 
-// confident decides whether the best hit answers the question: a question
-// naming an out-of-scope subject the article does not mention is never
-// answered, nor a symptom question that names no insurance term; otherwise
-// the article must cover most of the question, or enough of it when the
-// question names an in-scope term.
-func (e *Engine) confident(k *kb.KB, question string, top index.Hit) bool {
-	scope := k.Scope()
-	if out := index.FindTerm(question, scope.Out); out != "" && !about(k, top.ID, out) {
-		return false
-	}
-	inScope := index.FindTerm(question, scope.In) != ""
-	if isMedical(question) && !inScope {
-		return false // a health question, not an insurance one: see a doctor
-	}
-	if top.Coverage >= e.opts.SureCoverage {
-		return true
-	}
-	return top.Coverage >= e.opts.MinCoverage && inScope
-}
+// unsureFloor is how close (share of the candidate's raw score) a runner-up
+// must be to be suggested in an unsure reply besides the candidate.
+const unsureFloor = 0.35
 
-// about reports whether article id is about term: its title, questions or
-// tags name it in either language (a passing mention in the body does not
-// make a housing-fund question ours).
-func about(k *kb.KB, id, term string) bool {
-	for _, lang := range kb.Languages {
-		if a, ok := k.Article(lang, id); ok && index.FindTerm(a.Title+"\n"+strings.Join(a.Questions, "\n")+"\n"+strings.Join(a.Tags, "\n"), []string{term}) != "" {
-			return true
+// unsure makes a the honest "not sure" reply: the closest articles as
+// suggestions (the candidate first), a line that local rules differ when a
+// suggestion is local and the question names another place, the hand-off.
+func (e *Engine) unsure(a *Answer, k *kb.KB, question string, hits []index.Hit, id string, maxAlts int) {
+	a.Reason = ReasonUnsure
+	var cand index.Hit
+	for _, h := range hits {
+		if h.ID == id {
+			cand = h
 		}
 	}
-	return false
+	order := append([]index.Hit{cand}, hits...)
+	seen := map[string]bool{}
+	local := false
+	for _, h := range order {
+		if len(a.Alternatives) == min(maxAlts, 3) {
+			break
+		}
+		if seen[h.ID] || h.ID != id && h.Raw < unsureFloor*cand.Raw {
+			continue
+		}
+		seen[h.ID] = true
+		if art, ok := k.Article(a.Lang, h.ID); ok {
+			local = local || art.Regional()
+			a.Alternatives = append(a.Alternatives, Alternative{ID: art.ID, Title: art.Title, Score: round2(h.Coverage)})
+		}
+	}
+	a.Text = UnsureText(k, a.Lang, a.Alternatives, local && len(placesIn(question)) > 0)
 }
 
 func (e *Engine) record(ctx context.Context, q Question, a Answer, took time.Duration) {

@@ -268,7 +268,7 @@ func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text st
 		return "", nil
 	}
 	*a = Answer{Question: a.Question, Lang: a.Lang, Disclaimer: a.Disclaimer, Alternatives: []Alternative{}}
-	fillFrom(a, k, art, top, rest, alts, searchLang, e.opts)
+	e.fill(a, k, append([]index.Hit{top}, rest...), art.ID, alts, searchLang)
 	a.Context = prevArt.ID
 	a.ContextLabel = ContextLabel(a.Lang, prevArt.Title)
 	if a.Lang == "zh" && zh.IsTraditional(text) {
@@ -348,37 +348,6 @@ func stripCues(text, lang string) string {
 	return strings.Join(strings.FieldsFunc(t, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }), " ")
 }
 
-// fillFrom makes a the answer art gives at hit, with runners-up from rest.
-func fillFrom(a *Answer, k *kb.KB, art *kb.Article, top index.Hit, rest []index.Hit, maxAlts int, searchLang string, o Options) {
-	passages := art.Passages()
-	p := passages[min(top.Section, len(passages)-1)]
-	if searchLang != a.Lang {
-		p = passages[0]
-	}
-	a.Answered = true
-	a.ID = art.ID
-	a.Title = art.Title
-	a.Score = round2(top.Coverage)
-	a.Section = p.Heading
-	a.Snippet = p.Body
-	a.Region = art.Region
-	a.Updated = art.Updated
-	for _, h := range rest {
-		if len(a.Alternatives) == maxAlts {
-			break
-		}
-		if h.Raw < o.AltRatio*top.Raw || h.Coverage < o.MinCoverage {
-			continue
-		}
-		if alt, ok := k.Article(a.Lang, h.ID); ok {
-			a.Alternatives = append(a.Alternatives, Alternative{
-				ID: alt.ID, Title: alt.Title, Score: round2(min(h.Coverage*h.Raw/top.Raw, h.Coverage)),
-			})
-		}
-	}
-	a.Text = AnswerText(*a, art)
-}
-
 // ContextLabel is the line an answer read in context starts with, naming the
 // previous article it was read with ("关于医保卡丢了怎么去医院看病:").
 func ContextLabel(lang, title string) string {
@@ -431,20 +400,6 @@ func isElliptical(text, lang string, p FollowUpParams) bool {
 	}
 	return false
 }
-
-// places are the places a question may name; a follow-up naming a new one
-// drops the previous place from the subject it is read with.
-var places = []string{"北京", "上海", "天津", "重庆", "广州", "深圳", "南京", "徐州", "盐城", "昆山", "苏州", "杭州", "西安", "成都",
-	"武汉", "长沙", "福州", "厦门", "济南", "青岛", "郑州", "沈阳", "大连", "哈尔滨", "长春", "太原", "石家庄", "合肥", "南昌", "南宁",
-	"昆明", "贵阳", "兰州", "西宁", "银川", "乌鲁木齐", "拉萨", "呼和浩特", "海口", "迪庆", "朝阳",
-	"广东", "江苏", "浙江", "山西", "陕西", "山东", "河南", "河北", "湖南", "湖北", "四川", "云南", "贵州", "广西", "福建", "江西",
-	"安徽", "辽宁", "吉林", "黑龙江", "内蒙古", "新疆", "西藏", "青海", "甘肃", "宁夏", "海南",
-	"Beijing", "Shanghai", "Tianjin", "Chongqing", "Guangzhou", "Shenzhen", "Nanjing", "Xuzhou", "Yancheng", "Kunshan", "Suzhou",
-	"Hangzhou", "Xi'an", "Xian", "Chengdu", "Wuhan", "Changsha", "Fuzhou", "Shanxi", "Shaanxi", "Guangdong", "Jiangsu", "Henan",
-	"Hunan", "Yunnan", "Sichuan", "Liaoning", "Chaoyang", "Diqing"}
-
-// placeIn is the first place text names ("" if none).
-func placeIn(text string) string { return index.FindTerm(text, places) }
 
 // NewMemory returns an in-process Memory (for the terminal chat and eval).
 func NewMemory() Memory { return &memMemory{m: map[string]memVal{}, now: time.Now} }

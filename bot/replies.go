@@ -104,6 +104,43 @@ func ReplyText(k *kb.KB, lang, reason string) string {
 	return b.String()
 }
 
+var unsureLabels = map[string]map[string]string{
+	"zh": {
+		"intro": "我没有找到确切回答这个问题的内容。",
+		"close": "这些内容可能相关，回复序号查看：",
+		"local": "注意：以上地方规定只适用于所列地区，各地医保政策不同，请以您参保地的规定为准。",
+	},
+	"en": {
+		"intro": "I don't have an article that answers this exactly.",
+		"close": "These may be related; reply with a number to read one:",
+		"local": "Note: the local rules above apply only to the place named; medical insurance rules differ by place, so check the rules where you are insured.",
+	},
+}
+
+// UnsureText is the reply to a medical insurance question no article clearly
+// answers: the honest intro, the numbered suggestions, a line that rules
+// differ by place when a suggestion is local to another place, the curated
+// hand-off and the disclaimer.
+func UnsureText(k *kb.KB, lang string, alts []Alternative, otherPlace bool) string {
+	l := unsureLabels[lang]
+	var b strings.Builder
+	b.WriteString(l["intro"])
+	if len(alts) > 0 {
+		b.WriteString("\n\n" + l["close"])
+		for i, alt := range alts {
+			fmt.Fprintf(&b, "\n%d. %s", i+1, alt.Title)
+		}
+	}
+	if otherPlace {
+		b.WriteString("\n\n" + l["local"])
+	}
+	if h := k.Handoff(lang); h != "" {
+		b.WriteString("\n\n" + h)
+	}
+	b.WriteString("\n\n" + k.Disclaimer(lang))
+	return b.String()
+}
+
 var labels = map[string]map[string]string{
 	"zh": {"region": "适用地区", "updated": "更新", "local": "（地方规定，其他地区可能不同）", "alts": "您可能还想问："},
 	"en": {"region": "Region", "updated": "Updated", "local": " (local rule; other places may differ)", "alts": "Related questions:"},

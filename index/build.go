@@ -26,6 +26,9 @@ type Index struct {
 	langs  map[string]*langStats
 	syn    [][]synTerm
 	params Params
+	// vocab counts the Latin words of the articles and synonyms, for
+	// correcting English typos.
+	vocab map[string]int
 }
 
 // langStats holds, per language, how many articles use each token, and each
@@ -33,10 +36,12 @@ type Index struct {
 type langStats struct {
 	n         int
 	df        map[string]int
-	weight    map[string]float64         // token → IDF, for tokens the articles use
-	unknown   float64                    // IDF of a token no article uses
-	tokens    map[string]map[string]bool // article id → tokens
-	phrasings map[string][]phrasing      // article id → each title/question
+	weight    map[string]float64           // token → IDF, for tokens the articles use
+	unknown   float64                      // IDF of a token no article uses
+	tokens    map[string]map[string]bool   // article id → tokens
+	phrasings map[string][]phrasing        // article id → each title/question
+	head      map[string]map[string]bool   // article id → tokens of title, questions, tags
+	units     map[string][]map[string]bool // article id → tokens of each phrasing and passage
 }
 
 // phrasing is one title or alternate question as a weighted token set.
@@ -140,9 +145,9 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 	if an == nil {
 		return &Index{bi: bis}, errors.New("index has no faqbot analyzer: rebuild it")
 	}
-	ix := &Index{bi: bis, kb: k, an: an, langs: map[string]*langStats{}, params: DefaultParams}
+	ix := &Index{bi: bis, kb: k, an: an, langs: map[string]*langStats{}, params: DefaultParams, vocab: map[string]int{}}
 	for _, lang := range kb.Languages {
-		st := &langStats{df: map[string]int{}, tokens: map[string]map[string]bool{}, phrasings: map[string][]phrasing{}}
+		st := &langStats{df: map[string]int{}, tokens: map[string]map[string]bool{}, phrasings: map[string][]phrasing{}, head: map[string]map[string]bool{}, units: map[string][]map[string]bool{}}
 		for _, a := range k.Articles(lang) {
 			set := map[string]bool{}
 			var text strings.Builder
@@ -152,11 +157,30 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 			for _, p := range a.Passages() {
 				text.WriteString(p.Heading + "\n" + p.Body + "\n")
 			}
+			if lang == "en" {
+				latinWords(zh.Fold(text.String()), ix.vocab)
+			}
 			for _, t := range analyze(an, zh.Fold(text.String())) {
 				set[t] = true
 				st.df[t]++
 			}
 			st.tokens[a.ID] = set
+			head := map[string]bool{}
+			for _, s := range append(append([]string{a.Title}, a.Questions...), a.Tags...) {
+				u := map[string]bool{}
+				for _, t := range analyze(an, zh.Fold(s)) {
+					head[t], u[t] = true, true
+				}
+				st.units[a.ID] = append(st.units[a.ID], u)
+			}
+			st.head[a.ID] = head
+			for _, p := range a.Passages() {
+				u := map[string]bool{}
+				for _, t := range analyze(an, zh.Fold(p.Heading+"\n"+p.Body)) {
+					u[t] = true
+				}
+				st.units[a.ID] = append(st.units[a.ID], u)
+			}
 			st.n++
 		}
 		st.weight = make(map[string]float64, len(st.df))
@@ -181,6 +205,7 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 		for _, t := range g {
 			f := zh.Fold(t)
 			terms = append(terms, synTerm{folded: f, tokens: analyze(an, f)})
+			latinWords(f, ix.vocab)
 		}
 		ix.syn = append(ix.syn, terms)
 	}

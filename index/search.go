@@ -54,9 +54,35 @@ type Hit struct {
 	// blended with Coverage.
 	Rank float64
 	// Coverage is the share (0..1) of the question's IDF-weighted tokens the
-	// article contains: comparable across questions, so it drives the
-	// answer/no-answer decision.
+	// article contains: comparable across questions.
 	Coverage float64
+
+	// The signals below feed the engine's confidence model (bot.Features).
+
+	// Similarity is the IDF-weighted overlap over union of the question with
+	// the article's closest title or alternate question (1: worded like it).
+	Similarity float64
+	// Contain is the largest IDF-weighted share of one of the article's
+	// phrasings that the question contains (a long story that holds a
+	// curated question's words).
+	Contain float64
+	// Distinct is the IDF-weighted share of the question's distinctive tokens
+	// (those few articles use) that the article holds; 1 when the question
+	// has none.
+	Distinct float64
+	// Head is the coverage by the article's title, questions and tags only:
+	// what the article is about, not what its body mentions in passing.
+	Head float64
+	// Unit is the best coverage by one unit of the article: a phrasing or a
+	// passage (words of the question scattered over sections do not add up).
+	Unit float64
+	// RawAbs is Raw, kept unnormalized for the model.
+	RawAbs float64
+	// Margin is Rank minus the Rank of the next hit (Rank when it is last).
+	Margin float64
+	// Tokens and Unknown count the question's tokens and those no article of
+	// the language uses (the same for every hit of one question).
+	Tokens, Unknown int
 }
 
 // maxHits bounds how many documents one search reads.
@@ -69,7 +95,7 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 	if !ok {
 		return nil, fmt.Errorf("search: unknown language %q", lang)
 	}
-	folded := zh.Fold(question)
+	folded := ix.correct(zh.Fold(question))
 	tokens := slices.DeleteFunc(analyze(ix.an, folded), func(t string) bool {
 		return len(t) == 1 // a lone Latin letter or digit ("<b>", "class b") says nothing
 	})
@@ -137,14 +163,28 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 			}
 		}
 	}
+	unknown := 0
+	for _, t := range tokens {
+		if st.df[t] == 0 {
+			unknown++
+		}
+	}
 	hits := make([]Hit, 0, len(order))
 	for _, id := range order {
 		a := byID[id]
 		hits = append(hits, Hit{
-			ID:       id,
-			Section:  a.section,
-			Raw:      a.phrasing + p.PassageWeight*a.passage,
-			Coverage: ix.coverage(st, id, tokens, syns),
+			ID:         id,
+			Section:    a.section,
+			Raw:        a.phrasing + p.PassageWeight*a.passage,
+			Coverage:   ix.coverage(st, id, tokens, syns),
+			Head:       ix.coverageOf(st, st.head[id], tokens, syns),
+			Unit:       ix.unitCoverage(st, id, tokens, syns),
+			RawAbs:     a.phrasing + p.PassageWeight*a.passage,
+			Similarity: similarity(st, st.phrasings[id], tokens),
+			Contain:    containment(st, st.phrasings[id], tokens),
+			Distinct:   distinct(st, id, tokens),
+			Tokens:     len(tokens),
+			Unknown:    unknown,
 		})
 	}
 	var best float64
@@ -154,7 +194,7 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 	for i := range hits {
 		if best > 0 {
 			hits[i].Rank = (1-p.CoverageWeight)*hits[i].Raw/best + p.CoverageWeight*hits[i].Coverage +
-				p.PhrasingWeight*similarity(st, st.phrasings[hits[i].ID], tokens)
+				p.PhrasingWeight*hits[i].Similarity
 		}
 	}
 	sort.SliceStable(hits, func(i, j int) bool {
@@ -163,6 +203,12 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 		}
 		return hits[i].ID < hits[j].ID
 	})
+	for i := range hits {
+		hits[i].Margin = hits[i].Rank
+		if i+1 < len(hits) {
+			hits[i].Margin -= hits[i+1].Rank
+		}
+	}
 	if len(hits) > n {
 		hits = hits[:n]
 	}
@@ -251,7 +297,11 @@ func FindTerm(text string, terms []string) string {
 // token also counts when it belongs to a synonym term whose alternative the
 // article holds in full.
 func (ix *Index) coverage(st *langStats, id string, tokens []string, syns []synMatch) float64 {
-	set := st.tokens[id]
+	return ix.coverageOf(st, st.tokens[id], tokens, syns)
+}
+
+// coverageOf is coverage against one token set.
+func (ix *Index) coverageOf(st *langStats, set map[string]bool, tokens []string, syns []synMatch) float64 {
 	covered := map[string]bool{}
 	for _, m := range syns {
 		for _, alt := range ix.syn[m.group] {
@@ -280,6 +330,42 @@ func (ix *Index) coverage(st *langStats, id string, tokens []string, syns []synM
 	return got / total
 }
 
+// distinctShare bounds the document frequency of a distinctive token: one
+// that at most this share of the articles use.
+const distinctShare = 0.125
+
+// distinct is the IDF-weighted share of the question's distinctive tokens
+// (used by few articles, not single CJK characters) that article id holds.
+func distinct(st *langStats, id string, tokens []string) float64 {
+	set := st.tokens[id]
+	var got, total float64
+	for _, t := range tokens {
+		df := st.df[t]
+		if df == 0 || float64(df) > distinctShare*float64(st.n) || isUnigram(t) {
+			continue
+		}
+		w := st.idf(t)
+		total += w
+		if set[t] {
+			got += w
+		}
+	}
+	if total == 0 {
+		return 1
+	}
+	return got / total
+}
+
+// unitCoverage is the best coverage of the question by one phrasing or
+// passage of article id.
+func (ix *Index) unitCoverage(st *langStats, id string, tokens []string, syns []synMatch) float64 {
+	best := 0.0
+	for _, u := range st.units[id] {
+		best = max(best, ix.coverageOf(st, u, tokens, syns))
+	}
+	return best
+}
+
 // similarity is the best IDF-weighted overlap-over-union of the question's
 // tokens with one of the phrasings.
 func similarity(st *langStats, phrasings []phrasing, tokens []string) float64 {
@@ -297,6 +383,24 @@ func similarity(st *langStats, phrasings []phrasing, tokens []string) float64 {
 		}
 		if union := qw + ph.weight - inter; union > 0 {
 			best = max(best, inter/union)
+		}
+	}
+	return best
+}
+
+// containment is the best IDF-weighted share of a phrasing's tokens the
+// question holds.
+func containment(st *langStats, phrasings []phrasing, tokens []string) float64 {
+	best := 0.0
+	for _, ph := range phrasings {
+		var inter float64
+		for _, t := range tokens {
+			if ph.tokens[t] {
+				inter += st.idf(t)
+			}
+		}
+		if ph.weight > 0 {
+			best = max(best, inter/ph.weight)
 		}
 	}
 	return best

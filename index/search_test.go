@@ -1,7 +1,6 @@
 package index
 
 import (
-	"bufio"
 	"context"
 	"faqbot/index/zh"
 	"flag"
@@ -113,11 +112,14 @@ func TestRanking(t *testing.T) {
 	}
 	defer f.Close()
 	var b strings.Builder
-	sc := bufio.NewScanner(f)
+	rows, err := kb.ParseLabelled(f)
+	if err != nil {
+		t.Fatal(err)
+	}
 	top1, n := 0, 0
-	for sc.Scan() {
-		q, want, ok := strings.Cut(sc.Text(), "\t")
-		if !ok || strings.HasPrefix(q, "#") || want == "-" || q == "question" {
+	for _, r := range rows {
+		q, want := r.Question, r.Want
+		if r.Kind() != kb.WantArticle {
 			continue
 		}
 		hits, err := ix.Search(context.Background(), q, zh.Detect(q), 5)

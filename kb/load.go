@@ -19,6 +19,7 @@ const (
 	SynonymsFile = "synonyms.txt"
 	ScopeFile    = "scope.txt"
 	disclaimerFn = "disclaimer.%s.txt"
+	handoffFn    = "handoff.%s.txt"
 )
 
 // KB is a loaded, validated knowledge base. It is immutable once loaded, so
@@ -27,6 +28,7 @@ type KB struct {
 	articles   map[string]map[string]*Article // lang → id → article
 	ids        []string
 	disclaimer map[string]string
+	handoff    map[string]string
 	synonyms   [][]string
 	scope      Scope
 	hash       string
@@ -47,7 +49,7 @@ type Scope struct {
 // Errors (errors.Is(err, ErrInvalidContent)).
 func Load(fsys fs.FS) (*KB, error) {
 	var errs Errors
-	k := &KB{articles: map[string]map[string]*Article{}, disclaimer: map[string]string{}}
+	k := &KB{articles: map[string]map[string]*Article{}, disclaimer: map[string]string{}, handoff: map[string]string{}}
 	broken := map[string]bool{} // "lang/id" of article files that did not parse
 	h := sha256.New()
 	// track hashes a file into the content hash and remembers it for snapshots.
@@ -92,18 +94,23 @@ func Load(fsys fs.FS) (*KB, error) {
 			}
 			k.articles[lang][a.ID] = a
 		}
-		name := fmt.Sprintf(disclaimerFn, lang)
-		data, err := fs.ReadFile(fsys, name)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			errs.add(name, 0, "missing disclaimer for %s", lang)
-		case err != nil:
-			return nil, fmt.Errorf("read disclaimer: %w", err)
-		case strings.TrimSpace(string(data)) == "":
-			errs.add(name, 1, "disclaimer is empty")
-		default:
-			k.disclaimer[lang] = strings.TrimSpace(string(data))
-			track(name, data)
+		for _, f := range []struct {
+			pattern, what string
+			into          map[string]string
+		}{{disclaimerFn, "disclaimer", k.disclaimer}, {handoffFn, "hand-off text", k.handoff}} {
+			name := fmt.Sprintf(f.pattern, lang)
+			data, err := fs.ReadFile(fsys, name)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				errs.add(name, 0, "missing %s for %s", f.what, lang)
+			case err != nil:
+				return nil, fmt.Errorf("read %s: %w", f.what, err)
+			case strings.TrimSpace(string(data)) == "":
+				errs.add(name, 1, "%s is empty", f.what)
+			default:
+				f.into[lang] = strings.TrimSpace(string(data))
+				track(name, data)
+			}
 		}
 	}
 	if data, err := fs.ReadFile(fsys, SynonymsFile); err == nil {
@@ -212,6 +219,11 @@ func (k *KB) Article(lang, id string) (*Article, bool) {
 
 // Disclaimer returns the standard disclaimer in lang.
 func (k *KB) Disclaimer(lang string) string { return k.disclaimer[lang] }
+
+// Handoff returns the curated text that says where to ask a person (the
+// 12393 hotline, the local medical insurance bureau, the national platform),
+// in lang: the end of every "unsure" reply.
+func (k *KB) Handoff(lang string) string { return k.handoff[lang] }
 
 // Synonyms returns the synonym groups: each a list of interchangeable terms.
 func (k *KB) Synonyms() [][]string { return k.synonyms }

@@ -23,6 +23,8 @@ func writeTree(t *testing.T, edit func(files map[string]string)) string {
 		"en/b.md":           article("b", "en", "B", "a", "ask b"),
 		"disclaimer.zh.txt": "仅供参考。",
 		"disclaimer.en.txt": "For reference only.",
+		"handoff.zh.txt":    "请拨打 12393。",
+		"handoff.en.txt":    "Call 12393.",
 		"synonyms.txt":      "# comment\n医保卡 = 社保卡\n",
 		"scope.txt":         "+ 医保\n- 公积金\n",
 	}
@@ -74,6 +76,8 @@ func TestLoadBroken(t *testing.T) {
 		{"duplicate question", func(f map[string]string) { f["zh/b.md"] = strings.Replace(f["zh/b.md"], "乙问", "甲问", 1) }, `zh/b.md:6: question "甲问" is also in article a`},
 		{"bad yaml", func(f map[string]string) { f["zh/a.md"] = strings.Replace(f["zh/a.md"], "tags: [a]", "tags: [a", 1) }, "zh/a.md:"},
 		{"no disclaimer", func(f map[string]string) { delete(f, "disclaimer.en.txt") }, "disclaimer.en.txt: missing disclaimer for en"},
+		{"no hand-off", func(f map[string]string) { delete(f, "handoff.zh.txt") }, "handoff.zh.txt: missing hand-off text for zh"},
+		{"empty hand-off", func(f map[string]string) { f["handoff.en.txt"] = " \n" }, "handoff.en.txt:1: hand-off text is empty"},
 		{"bad synonyms", func(f map[string]string) { f["synonyms.txt"] = "医保卡\n" }, "synonyms.txt:1: a synonym group needs at least two terms"},
 		{"synonym twice", func(f map[string]string) { f["synonyms.txt"] = "a = b\nb = c\n" }, `synonyms.txt:2: term "b" is already in the group on line 1`},
 		{"bad scope", func(f map[string]string) { f["scope.txt"] = "医保\n" }, "scope.txt:1: want"},

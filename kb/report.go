@@ -10,9 +10,12 @@ import (
 // bot cannot answer, which answers they dislike, and how each channel fares.
 // Every state backend (kb/state, kb/state/postgres) returns it.
 type Report struct {
-	Since       time.Time          `json:"since"`
-	Questions   int                `json:"questions"`
-	Unanswered  []Group            `json:"unanswered"`   // most asked first
+	Since      time.Time `json:"since"`
+	Questions  int       `json:"questions"`
+	Unanswered []Group   `json:"unanswered"` // most asked first
+	// Unsure are the medical insurance questions no article clearly
+	// answered (reason "unsure"), most asked first: what to write next.
+	Unsure      []Group            `json:"unsure"`
 	ThumbsDown  []ArticleCount     `json:"thumbs_down"`  // most down-votes first
 	TopArticles []ArticleCount     `json:"top_articles"` // most answered first
 	ByChannel   map[string]Outcome `json:"by_channel"`

@@ -34,11 +34,11 @@ type Reindexer struct {
 	Build func(ctx context.Context, k *kb.KB) (*index.Index, error)
 	// Regression are the curator's labelled questions; the new index must
 	// score no lower on them than the live one.
-	Regression []bot.EvalCase
+	Regression []kb.Labelled
 	// LoadRegression, when set, reads the regression questions afresh on
 	// every run (from the content tree being indexed), so a relabelled
 	// question counts without a restart; it replaces Regression.
-	LoadRegression func() ([]bot.EvalCase, error)
+	LoadRegression func() ([]kb.Labelled, error)
 	Metrics        *bot.Metrics
 	// Source says where Load reads the content from ("embedded content" or
 	// a directory), for the report: an operator publishing a directory
@@ -199,7 +199,7 @@ func (r *Reindexer) check(ctx context.Context, ix *index.Index, rep *ReindexRepo
 	rep.TitlesTop1 = fmt.Sprintf("%d/%d", ok, total)
 	// Both indexes are scored on the rows whose article exists in both, so
 	// removing an article neither helps nor hurts the comparison.
-	var cases []bot.EvalCase
+	var cases []kb.Labelled
 	old := r.Live.KB()
 	regression := r.Regression
 	if r.LoadRegression != nil {
@@ -251,7 +251,7 @@ func (r *Reindexer) check(ctx context.Context, ix *index.Index, rep *ReindexRepo
 // changed, with the meaning of bot.Evaluate: a row is right when the answer
 // is its article (Answered and ID == Want), or, for "-", when nothing is
 // answered.
-func flips(ctx context.Context, before, after *bot.Engine, cases []bot.EvalCase, question func(string) bot.Question) ([]Flip, error) {
+func flips(ctx context.Context, before, after *bot.Engine, cases []kb.Labelled, question func(string) bot.Question) ([]Flip, error) {
 	verdict := func(e *bot.Engine, q string) (string, error) {
 		a, err := e.Ask(ctx, question(q))
 		if err != nil || !a.Answered {

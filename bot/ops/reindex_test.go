@@ -45,7 +45,7 @@ func newTestReindexer(t *testing.T, contentDir, dataDir string) *Reindexer {
 	live := index.NewLive(ix)
 	t.Cleanup(func() { live.Close() })
 	f, _ := content.FS.Open("regression.tsv")
-	cases, err := bot.ParseEval(f)
+	cases, err := kb.ParseLabelled(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestReindexRefusesRegression(t *testing.T) {
 	extra := "questions:\n  - " + strings.Join(moved, "\n  - ") + "\n"
 	edit("lost-card", "questions:\n", extra)
 	r := newTestReindexer(t, dir, t.TempDir())
-	r.Regression = []bot.EvalCase{{Line: 1, Question: moved[0], Want: "lost-card"}, {Line: 2, Question: moved[1], Want: "lost-card"}}
+	r.Regression = []kb.Labelled{{Line: 1, Question: moved[0], Want: "lost-card"}, {Line: 2, Question: moved[1], Want: "lost-card"}}
 	before := r.Live.Current()
 
 	edit("lost-card", extra, "questions:\n")
@@ -248,13 +248,13 @@ func TestReindexRereadsRegression(t *testing.T) {
 		os.WriteFile(tsv, []byte("question\texpected\n"+moved[0]+"\t"+id+"\n"+moved[1]+"\t"+id+"\n"), 0o644)
 	}
 	r.Regression = nil
-	r.LoadRegression = func() ([]bot.EvalCase, error) {
+	r.LoadRegression = func() ([]kb.Labelled, error) {
 		f, err := os.Open(tsv)
 		if err != nil {
 			return nil, err
 		}
 		defer f.Close()
-		return bot.ParseEval(f)
+		return kb.ParseLabelled(f)
 	}
 	label("lost-card")
 	edit("lost-card", extra, "questions:\n")

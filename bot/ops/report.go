@@ -127,6 +127,13 @@ func FormatReport(r Report) string {
 	for _, g := range r.Unanswered {
 		fmt.Fprintf(&b, "  %4d  %s\n", g.Count, strings.Join(g.Examples, " | "))
 	}
+	b.WriteString("\nunsure: about medical insurance, no article answers (write these next):\n")
+	if len(r.Unsure) == 0 {
+		b.WriteString("  none\n")
+	}
+	for _, g := range r.Unsure {
+		fmt.Fprintf(&b, "  %4d  %s\n", g.Count, strings.Join(g.Examples, " | "))
+	}
 	fmt.Fprintf(&b, "\nanswered with low confidence (score below %.2f: check the answer; add the question to the right article's questions):\n", LowConfidenceBelow)
 	if len(r.LowConfidence) == 0 {
 		b.WriteString("  none\n")

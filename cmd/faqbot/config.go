@@ -30,7 +30,9 @@ type config struct {
 	JSON bool
 
 	// eval
-	MinTop1, MinAbstain float64
+	MinTop1, MinAbstain    float64
+	MinPrecision, MaxWrong float64
+	MinUncovered           float64
 
 	// reindex
 	Server string
@@ -221,6 +223,9 @@ func askFlags(fs *flag.FlagSet, c *config) {
 func evalFlags(fs *flag.FlagSet, c *config) {
 	fs.Float64Var(&c.MinTop1, "min-top1", 0, "exit 1 when top-1 accuracy is below this")
 	fs.Float64Var(&c.MinAbstain, "min-abstain", 0, "exit 1 when the abstain rate on '-' rows is below this")
+	fs.Float64Var(&c.MinPrecision, "min-precision", 0, "exit 1 when the share of answers that are right is below this")
+	fs.Float64Var(&c.MaxWrong, "max-wrong", 1, "exit 1 when the share of questions answered with a wrong article is above this")
+	fs.Float64Var(&c.MinUncovered, "min-uncovered", 0, "exit 1 when the share of '?' rows answered unsure (or with a listed article) is below this")
 }
 
 func reindexFlags(fs *flag.FlagSet, c *config) {

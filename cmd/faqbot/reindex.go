@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"faqbot/bot"
 	"faqbot/bot/ops"
 	"faqbot/index"
 	"faqbot/kb"
@@ -68,7 +67,7 @@ func runReindex(ctx context.Context, cfg *config, args []string, s stdio) error 
 		Live:           live,
 		Load:           func() (*kb.KB, error) { return loadKB(cfg) },
 		Build:          func(ctx context.Context, k *kb.KB) (*index.Index, error) { return index.BuildOnDisk(ctx, k, cfg.Data) },
-		LoadRegression: func() ([]bot.EvalCase, error) { return loadRegression(cfg) },
+		LoadRegression: func() ([]kb.Labelled, error) { return loadRegression(cfg) },
 		Source:         contentName(cfg),
 		Progress:       func(stage string) { p.stage("reindex: %s", stage) },
 	}

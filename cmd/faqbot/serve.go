@@ -102,7 +102,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 		Live:           srv.live,
 		Load:           func() (*kb.KB, error) { return loadKB(cfg) },
 		Build:          func(ctx context.Context, k *kb.KB) (*index.Index, error) { return index.BuildOnDisk(ctx, k, cfg.Data) },
-		LoadRegression: func() ([]bot.EvalCase, error) { return loadRegression(cfg) },
+		LoadRegression: func() ([]kb.Labelled, error) { return loadRegression(cfg) },
 		Metrics:        srv.metrics,
 		Source:         contentName(cfg),
 	}}
@@ -234,7 +234,7 @@ func (srv *server) close() {
 
 // loadRegression reads the curator's regression questions from the content
 // tree (content/regression.tsv), which the reindex self-check scores.
-func loadRegression(cfg *config) ([]bot.EvalCase, error) {
+func loadRegression(cfg *config) ([]kb.Labelled, error) {
 	f, err := contentFS(cfg).Open("regression.tsv")
 	if errors.Is(err, os.ErrNotExist) {
 		f, err = content.FS.Open("regression.tsv")
@@ -243,5 +243,5 @@ func loadRegression(cfg *config) ([]bot.EvalCase, error) {
 		return nil, fmt.Errorf("regression questions: %w", err)
 	}
 	defer f.Close()
-	return bot.ParseEval(f)
+	return kb.ParseLabelled(f)
 }

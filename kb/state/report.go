@@ -9,7 +9,7 @@ import (
 // Report summarises the log and votes since t; top bounds each list.
 func (s *Store) Report(since time.Time, top int) (kb.Report, error) {
 	rep := kb.Report{Since: since, ByChannel: map[string]kb.Outcome{}, ByLang: map[string]kb.Outcome{}}
-	groups := map[string]*kb.Group{}
+	groups, unsure := map[string]*kb.Group{}, map[string]*kb.Group{}
 	answered := map[string]int{}
 	err := s.Log(since, func(e kb.LogEntry) error {
 		rep.Questions++
@@ -31,10 +31,14 @@ func (s *Store) Report(since time.Time, top int) (kb.Report, error) {
 		if key == "" {
 			return nil
 		}
-		g := groups[key]
+		into := groups
+		if e.Reason == "unsure" {
+			into = unsure
+		}
+		g := into[key]
 		if g == nil {
 			g = &kb.Group{Key: key}
-			groups[key] = g
+			into[key] = g
 		}
 		g.Count++
 		if len(g.Examples) < kb.ReportExamples && !contains(g.Examples, e.Question) {
@@ -83,10 +87,15 @@ func (s *Store) Report(since time.Time, top int) (kb.Report, error) {
 	for _, g := range groups {
 		rep.Unanswered = append(rep.Unanswered, *g)
 	}
-	sort.Slice(rep.Unanswered, func(i, j int) bool {
-		a, b := rep.Unanswered[i], rep.Unanswered[j]
-		return a.Count > b.Count || a.Count == b.Count && a.Key < b.Key
-	})
+	for _, g := range unsure {
+		rep.Unsure = append(rep.Unsure, *g)
+	}
+	for _, l := range [][]kb.Group{rep.Unanswered, rep.Unsure} {
+		sort.Slice(l, func(i, j int) bool {
+			a, b := l[i], l[j]
+			return a.Count > b.Count || a.Count == b.Count && a.Key < b.Key
+		})
+	}
 	for _, c := range votes {
 		if c.Down > 0 {
 			rep.ThumbsDown = append(rep.ThumbsDown, *c)
@@ -102,6 +111,7 @@ func (s *Store) Report(since time.Time, top int) (kb.Report, error) {
 	}
 	sortCounts(rep.TopArticles)
 	rep.Unanswered = first(rep.Unanswered, top)
+	rep.Unsure = first(rep.Unsure, top)
 	rep.ThumbsDown = first(rep.ThumbsDown, top)
 	rep.TopArticles = first(rep.TopArticles, top)
 	return rep, nil

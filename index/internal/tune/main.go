@@ -8,13 +8,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"faqbot/index/zh"
 	"fmt"
 	"log"
 	"os"
-	"strings"
 
 	"faqbot/content"
 	"faqbot/index"
@@ -38,14 +36,16 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			q, want, ok := strings.Cut(sc.Text(), "\t")
-			if ok && want != "-" && want != "expected" && !strings.HasPrefix(q, "#") {
-				cases = append(cases, labelled{q, zh.Detect(q), want})
+		rows, err := kb.ParseLabelled(f)
+		f.Close()
+		if err != nil {
+			log.Fatalf("%s: %v", path, err)
+		}
+		for _, r := range rows {
+			if r.Kind() == kb.WantArticle {
+				cases = append(cases, labelled{r.Question, zh.Detect(r.Question), r.Want})
 			}
 		}
-		f.Close()
 	}
 	for _, lang := range kb.Languages {
 		for _, a := range k.Articles(lang) {

@@ -72,27 +72,32 @@ func (s *Store) Report(since time.Time, top int) (kb.Report, error) {
 		if err != nil {
 			return err
 		}
-		// Unanswered questions by grouping key, with the first spellings
-		// people used, in the order they were first asked.
-		rows, err = tx.Query(ctx, `WITH spelling AS (
+		// Unanswered and unsure questions by grouping key, with the first
+		// spellings people used, in the order they were first asked.
+		for _, part := range []struct {
+			unsure bool
+			into   *[]kb.Group
+		}{{false, &rep.Unanswered}, {true, &rep.Unsure}} {
+			rows, err = tx.Query(ctx, `WITH spelling AS (
 				SELECT qkey, question, count(*) AS n, min(t) AS first_t, min(id) AS first_id
-				FROM faqbot_log WHERE t >= $1 AND article = '' AND qkey <> ''
+				FROM faqbot_log WHERE t >= $1 AND article = '' AND qkey <> '' AND (reason = 'unsure') = $4
 				GROUP BY qkey, question)
 			SELECT qkey, sum(n)::bigint AS n,
 				(array_agg(question ORDER BY first_t, first_id))[1:$3]
 			FROM spelling GROUP BY qkey
-			ORDER BY n DESC, qkey COLLATE "C" LIMIT $2`, since, limit, kb.ReportExamples)
-		if err != nil {
-			return err
-		}
-		var g kb.Group
-		_, err = pgx.ForEachRow(rows, []any{&g.Key, &g.Count, &g.Examples}, func() error {
-			rep.Unanswered = append(rep.Unanswered, g)
-			g = kb.Group{}
-			return nil
-		})
-		if err != nil {
-			return err
+			ORDER BY n DESC, qkey COLLATE "C" LIMIT $2`, since, limit, kb.ReportExamples, part.unsure)
+			if err != nil {
+				return err
+			}
+			var g kb.Group
+			_, err = pgx.ForEachRow(rows, []any{&g.Key, &g.Count, &g.Examples}, func() error {
+				*part.into = append(*part.into, g)
+				g = kb.Group{}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
 		}
 		// Articles with down-votes, most first.
 		rows, err = tx.Query(ctx, `SELECT article, count(*) FILTER (WHERE NOT up) AS down, count(*) FILTER (WHERE up)

@@ -495,6 +495,8 @@ var behaviours = []struct {
 			{Channel: "wechat", Lang: "zh", Question: "公积金怎么取。"},
 			{Channel: "api", Lang: "zh", Question: "？？"},
 			{Channel: "api", Lang: "en", Question: "ＡＢＣ"},
+			{Channel: "wechat", Lang: "zh", Question: "打胰岛素医保报吗", Reason: "unsure"},
+			{Channel: "wechat", Lang: "zh", Question: "打胰岛素医保报吗？", Reason: "unsure"},
 		}
 		for i, e := range entries {
 			e.Time = base.Add(time.Duration(i) * time.Second)
@@ -524,10 +526,13 @@ var behaviours = []struct {
 		rates := func(o kb.Outcome) kb.Outcome { return o.WithRates() }
 		want := kb.Report{
 			Since:     since,
-			Questions: 11,
+			Questions: 13,
 			Unanswered: []kb.Group{
 				{Key: "公积金怎么取", Count: 5, Examples: []string{"公积金怎么取？", "公积金 怎么取", "公积金怎么取!"}},
 				{Key: "abc", Count: 2, Examples: []string{"ABC", "ＡＢＣ"}},
+			},
+			Unsure: []kb.Group{
+				{Key: "打胰岛素医保报吗", Count: 2, Examples: []string{"打胰岛素医保报吗", "打胰岛素医保报吗？"}},
 			},
 			ThumbsDown: []kb.ArticleCount{
 				{ID: "lost-card", Count: 2, Up: 1, Down: 2},
@@ -539,12 +544,12 @@ var behaviours = []struct {
 				{ID: "remote-care", Count: 1, Up: 1, Down: 1},
 			},
 			ByChannel: map[string]kb.Outcome{
-				"wechat":   rates(kb.Outcome{Asked: 5, Up: 1, Down: 1}),
+				"wechat":   rates(kb.Outcome{Asked: 7, Up: 1, Down: 1}),
 				"api":      rates(kb.Outcome{Asked: 4, Answered: 1, Up: 1, Down: 1}),
 				"telegram": rates(kb.Outcome{Asked: 2, Answered: 2, Down: 2}),
 			},
 			ByLang: map[string]kb.Outcome{
-				"zh": rates(kb.Outcome{Asked: 8, Answered: 2, Up: 2, Down: 3}),
+				"zh": rates(kb.Outcome{Asked: 10, Answered: 2, Up: 2, Down: 3}),
 				"en": rates(kb.Outcome{Asked: 3, Answered: 1, Down: 1}),
 			},
 		}
@@ -567,7 +572,7 @@ var behaviours = []struct {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if all.Questions != 12 || len(all.Unanswered) != 3 || all.ThumbsDown[0].Down != 3 {
+		if all.Questions != 14 || len(all.Unanswered) != 3 || len(all.Unsure) != 1 || all.ThumbsDown[0].Down != 3 {
 			t.Errorf("whole history: %+v", all)
 		}
 	}},

@@ -1,0 +1,220 @@
+package bot
+
+import (
+	_ "embed"
+	"math"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"faqbot/bot/internal/logit"
+	"faqbot/index"
+	"faqbot/kb"
+)
+
+// The answer/no-answer decision is a logistic regression over the signals
+// of the search (index.Hit) and of the question, fitted on the labelled sets
+// by `go run ./bot/internal/fit` and committed as confidence.json. The engine
+// answers iff p(the candidate article answers the question) ≥ its threshold.
+
+//go:embed confidence.json
+var modelJSON []byte
+
+// FeatureNames name the confidence model's inputs, in order.
+var FeatureNames = []string{
+	"coverage",       // IDF-weighted share of the question the article holds
+	"similarity",     // overlap with the article's closest curated phrasing
+	"distinct",       // share of the question's distinctive terms the article holds
+	"raw_share",      // BM25 of the candidate over the best BM25
+	"margin",         // rank lead over the best other article
+	"unknown_share",  // share of question tokens no article uses
+	"log_tokens",     // question length
+	"place_mismatch", // local article, question names another place
+	"local_no_place", // local article, question names no place
+	"in_scope",       // question names an in-scope term (医保, 报销 ...)
+	"out_scope",      // question names an out-of-scope term the article is about
+	"names_year",     // question names a year (2024年, 24年)
+	"asks_figure",    // question asks for an amount or a ratio
+	"coverage_in",    // coverage × in_scope
+	"head",           // coverage by the title, questions and tags only
+	"unit",           // best coverage by one phrasing or passage
+	"log_raw",        // BM25 score of the candidate
+	"near_uncovered", // similarity to the closest known uncovered question
+	"near_offtopic",  // similarity to the closest known neighbouring-subject question
+	"sim_lead",       // similarity minus near_uncovered
+	"contain",        // largest share of one curated phrasing the question holds
+}
+
+// placeMismatch is the index of "place_mismatch" in FeatureNames.
+const placeMismatch = 7
+
+var model = func() *logit.Model {
+	m, err := logit.Load(modelJSON, FeatureNames)
+	if err != nil {
+		panic("bot/confidence.json: " + err.Error())
+	}
+	return m
+}()
+
+// ModelThreshold is the committed answer threshold of the confidence model.
+func ModelThreshold() float64 { return model.Threshold }
+
+var (
+	yearRe   = regexp.MustCompile(`(?i)(20\d\d|[12]\d年|\b(19|20)\d\d\b)`)
+	figureRe = regexp.MustCompile(`(?i)(多少钱|交多少|缴多少|报多少|给多少|多少元|几成|百分之|比例|报销比|标准是多少|how much|what percent|percentage|\bratio\b|\brate\b)`)
+)
+
+// Decision is how the engine decided about one question: what Ask did, and
+// the model's view of it, for eval's threshold table and for the fit.
+type Decision struct {
+	// Gate is set when a hard rule decided before the model: empty, greeting,
+	// junk, out-of-scope, medical, no-hit.
+	Gate string
+	// Candidate is the article the engine would answer with.
+	Candidate string
+	Features  []float64
+	P         float64 // p(Candidate answers the question)
+	// InScope: the question is about medical insurance (unsure, not no-match,
+	// when the model is not confident).
+	InScope bool
+}
+
+// Answers reports whether the decision answers at threshold t.
+func (d Decision) Answers(t float64) bool { return d.Gate == "" && d.Candidate != "" && d.P >= t }
+
+// Unsure reports whether the decision is "unsure" at threshold t.
+func (d Decision) Unsure(t float64) bool {
+	return d.Gate == "" && d.Candidate != "" && d.P < t && d.InScope
+}
+
+// candidate picks the article to consider among the hits (best first),
+// following the region rule: a local article answers a question that names
+// its place, or one naming no place when no general article is about as
+// close; a question naming another place gets a close general article.
+func candidate(k *kb.KB, hits []index.Hit, places []place) int {
+	top := hits[0]
+	close := func(h index.Hit) bool { return h.Rank >= regionCloseness*top.Rank }
+	local := func(h index.Hit) (bool, string) {
+		a, ok := k.Article("zh", h.ID)
+		return ok && a.Regional(), regionOf(k, h.ID)
+	}
+	fits := func(region string) bool {
+		for _, p := range places {
+			if placeFits(region, p) {
+				return true
+			}
+		}
+		return false
+	}
+	isLocal, region := local(top)
+	switch {
+	case isLocal && len(places) > 0 && !fits(region):
+		for i, h := range hits[1:] {
+			if l, r := local(h); close(h) && (!l || fits(r)) {
+				return i + 1
+			}
+		}
+	case isLocal && len(places) == 0:
+		for i, h := range hits[1:] {
+			if l, _ := local(h); close(h) && !l {
+				return i + 1
+			}
+		}
+	case !isLocal && len(places) > 0:
+		for i, h := range hits[1:] {
+			if l, r := local(h); l && close(h) && fits(r) {
+				return i + 1
+			}
+		}
+	}
+	return 0
+}
+
+// regionCloseness is how close (share of the top rank) another article must
+// be for the region rule to prefer it.
+const regionCloseness = 0.85
+
+func regionOf(k *kb.KB, id string) string {
+	if a, ok := k.Article("zh", id); ok {
+		return a.Region
+	}
+	return ""
+}
+
+// features computes the model's inputs for hit i of hits.
+func features(k *kb.KB, question string, hits []index.Hit, i int, places []place, inScope bool, nearU, nearN float64) []float64 {
+	h, top := hits[i], hits[0]
+	rawShare := 1.0
+	if top.Raw > 0 {
+		rawShare = h.Raw / top.Raw
+	}
+	margin := h.Margin
+	if i > 0 {
+		margin = h.Rank - top.Rank
+	}
+	unknown := 0.0
+	if h.Tokens > 0 {
+		unknown = float64(h.Unknown) / float64(h.Tokens)
+	}
+	var mismatch, noPlace float64
+	if a, ok := k.Article("zh", h.ID); ok && a.Regional() {
+		if len(places) == 0 {
+			noPlace = 1
+		} else {
+			mismatch = 1
+			for _, p := range places {
+				if placeFits(a.Region, p) {
+					mismatch = 0
+				}
+			}
+		}
+	}
+	out := 0.0
+	if index.FindTerm(question, k.Scope().Out) != "" {
+		out = 1
+	}
+	return []float64{
+		h.Coverage, h.Similarity, h.Distinct, rawShare, margin, unknown,
+		math.Log1p(float64(h.Tokens)), mismatch, noPlace, b2f(inScope), out,
+		b2f(yearRe.MatchString(question)), b2f(figureRe.MatchString(question)),
+		h.Coverage * b2f(inScope),
+		h.Head, h.Unit, math.Log1p(h.RawAbs),
+		nearU, nearN, h.Similarity - nearU,
+		h.Contain,
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// isJunk reports a message that cannot be a question: fewer than two
+// distinct letters (医医医医医, "aaaa"), or no Chinese or Latin letter.
+func isJunk(text string) bool {
+	seen := map[rune]bool{}
+	words := false
+	for _, r := range strings.ToLower(text) {
+		if unicode.Is(unicode.Han, r) || r >= 'a' && r <= 'z' {
+			words = true
+		}
+		if unicode.IsLetter(r) {
+			seen[r] = true
+		}
+	}
+	return !words || len(seen) < 2
+}
+
+// about reports whether article id is about term: its title, questions or
+// tags name it in either language (a passing mention in the body does not
+// make a housing-fund question ours).
+func about(k *kb.KB, id, term string) bool {
+	for _, lang := range kb.Languages {
+		if a, ok := k.Article(lang, id); ok && index.FindTerm(a.Title+"\n"+strings.Join(a.Questions, "\n")+"\n"+strings.Join(a.Tags, "\n"), []string{term}) != "" {
+			return true
+		}
+	}
+	return false
+}

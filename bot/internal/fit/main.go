@@ -1,0 +1,249 @@
+// Command fit fits the engine's confidence model (bot/confidence.json): a
+// logistic regression of "the candidate article answers the question" on the
+// engine's features (bot.FeatureNames), with k-fold cross-validation, and an
+// answer threshold chosen on the out-of-fold probabilities: the least one
+// whose wrong answers stay within the issue's bars (3% of paraphrased
+// questions, 5% of off-topic ones, 5% of real questions, taken as a mix of
+// 60% uncovered and 40% covered questions).
+//
+//	go run ./bot/internal/fit            # fits on the tune sets, writes bot/confidence.json
+//	go run ./bot/internal/fit -n         # reports only
+//
+// It fits only on tune sets: content/regression.tsv, bot/testdata/uncovered.tsv,
+// bot/testdata/nearmiss.tsv and the articles' own titles and phrasings. Blind
+// sets (*.blind.tsv, heldout.tsv, dev.tsv) are refused: they are for reporting.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"faqbot/bot"
+	"faqbot/bot/internal/logit"
+	"faqbot/content"
+	"faqbot/index"
+	"faqbot/kb"
+)
+
+type row struct {
+	x       []float64
+	y       bool
+	w       float64
+	source  string
+	kind    string // kb.WantArticle, WantNone, WantUnsure
+	q, cand string
+}
+
+func main() {
+	out := flag.String("o", "bot/confidence.json", "where to write the model")
+	dry := flag.Bool("n", false, "report only, write nothing")
+	folds := flag.Int("k", 5, "cross-validation folds")
+	maxWrongID := flag.Float64("max-wrong-id", 0.03, "threshold: at most this share of id rows answered wrong (out of fold)")
+	maxWrongNone := flag.Float64("max-wrong-none", 0.05, "threshold: at most this share of - rows answered (out of fold)")
+	maxWrongReal := flag.Float64("max-wrong-real", 0.05, "threshold: at most this share of real questions answered wrong, real questions being a mix of -uncovered-share ? rows and id rows (out of fold)")
+	uncoveredShare := flag.Float64("uncovered-share", 0.6, "share of real questions no article covers (issue 10: 86% answered, 2 in 3 wrong, 35% wrong overall, so about 0.6)")
+	selfWeight := flag.Float64("self", 0.2, "weight of each article title/phrasing row (self-retrieval)")
+	l2 := flag.Float64("l2", logit.DefaultOptions.L2, "L2 regularization")
+	dump := flag.String("dump", "", "write every row (source, label, candidate, features, question) to this TSV")
+	flag.Parse()
+	files := flag.Args()
+	if len(files) == 0 {
+		files = []string{"content/regression.tsv", "bot/testdata/uncovered.tsv", "bot/testdata/nearmiss.tsv"}
+	}
+	ctx := context.Background()
+	k, err := kb.Load(content.FS)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ix, err := index.Build(ctx, k, "")
+	if err != nil {
+		log.Fatal(err)
+	}
+	e := bot.NewEngine(ix, bot.DefaultOptions, bot.Deps{})
+	var rows []row
+	add := func(q, kind string, accept func(string) bool, w float64, source string) {
+		_, d, err := e.Decide(ctx, bot.Question{Text: q})
+		if err != nil {
+			log.Fatal(err)
+		}
+		if d.Gate != "" || d.Candidate == "" {
+			return // a hard rule decides; the model is not asked
+		}
+		rows = append(rows, row{x: d.Features, y: accept(d.Candidate), w: w, source: source, kind: kind, q: q, cand: d.Candidate})
+	}
+	for _, f := range files {
+		base := filepath.Base(f)
+		if strings.Contains(base, ".blind.") || base == "heldout.tsv" || base == "dev.tsv" {
+			log.Fatalf("%s is a blind set: report on it with faqbot eval, never fit on it", f)
+		}
+		r, err := os.Open(f)
+		if err != nil {
+			log.Fatal(err)
+		}
+		cases, err := kb.ParseLabelled(r)
+		r.Close()
+		if err != nil {
+			log.Fatalf("%s: %v", f, err)
+		}
+		for _, c := range cases {
+			add(c.Question, c.Kind(), c.Accepts, 1, base)
+		}
+	}
+	if *selfWeight > 0 {
+		for _, lang := range kb.Languages {
+			for _, a := range k.Articles(lang) {
+				for _, q := range append([]string{a.Title}, a.Questions...) {
+					id := a.ID
+					add(q, kb.WantArticle, func(got string) bool { return got == id }, *selfWeight, "self")
+				}
+			}
+		}
+	}
+	if *dump != "" {
+		var b strings.Builder
+		b.WriteString("source\ty\tcand\t" + strings.Join(bot.FeatureNames, "\t") + "\tquestion\n")
+		for _, r := range rows {
+			fmt.Fprintf(&b, "%s\t%v\t%s", r.source, r.y, r.cand)
+			for _, v := range r.x {
+				fmt.Fprintf(&b, "\t%.4f", v)
+			}
+			b.WriteString("\t" + r.q + "\n")
+		}
+		if err := os.WriteFile(*dump, []byte(b.String()), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+	X, y, w := make([][]float64, len(rows)), make([]bool, len(rows)), make([]float64, len(rows))
+	pos := 0
+	for i, r := range rows {
+		X[i], y[i], w[i] = r.x, r.y, r.w
+		if r.y {
+			pos++
+		}
+	}
+	fmt.Printf("rows %d (%d where the candidate is right)\n", len(rows), pos)
+	o := logit.DefaultOptions
+	o.L2 = *l2
+	p, err := logit.CrossValidate(bot.FeatureNames, X, y, w, *folds, o, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%d-fold CV: log loss %.3f, AUC %.3f\n", *folds, logit.LogLoss(p, y), auc(p, y))
+	fmt.Println("CV by threshold, tune rows (self-retrieval excluded): wrong answers as a share of id rows / ? rows / - rows")
+	fmt.Println("      t answered precision recall wrong_id wrong_? wrong_-")
+	best := -1.0
+	for t := 0.05; t < 0.96; t += 0.05 {
+		var ans, right, answerable int
+		wrong, n := map[string]int{}, map[string]int{}
+		for i, r := range rows {
+			if r.source == "self" {
+				continue
+			}
+			n[r.kind]++
+			if r.y {
+				answerable++
+			}
+			if p[i] >= t {
+				ans++
+				if r.y {
+					right++
+				} else {
+					wrong[r.kind]++
+				}
+			}
+		}
+		wid, wq, wn := frac(wrong[kb.WantArticle], n[kb.WantArticle]), frac(wrong[kb.WantUnsure], n[kb.WantUnsure]), frac(wrong[kb.WantNone], n[kb.WantNone])
+		fmt.Printf("   %.2f %8d %9.3f %6.3f %8.3f %7.3f %7.3f\n", t, ans, frac(right, ans), frac(right, answerable), wid, wq, wn)
+		real := *uncoveredShare*wq + (1-*uncoveredShare)*wid
+		if best < 0 && wid <= *maxWrongID && wn <= *maxWrongNone && real <= *maxWrongReal {
+			best = t
+		}
+	}
+	if best < 0 {
+		log.Fatal("no threshold meets the wrong-answer bars")
+	}
+	best = math.Round(best*100) / 100
+	m, err := logit.Fit(bot.FeatureNames, X, y, w, o)
+	if err != nil {
+		log.Fatal(err)
+	}
+	m.Threshold = best
+	fmt.Printf("threshold %.2f: the least whose out-of-fold wrong answers are at most %.2f of id rows, %.2f of - rows and %.2f of a real mix (%.0f%% ? rows)\nweights (standardized features):\n", best, *maxWrongID, *maxWrongNone, *maxWrongReal, 100**uncoveredShare)
+	fmt.Printf("  %-15s %+.3f\n", "bias", m.Bias)
+	for i, n := range m.Names {
+		fmt.Printf("  %-15s %+.3f  (mean %.3f sd %.3f)\n", n, m.Weights[i], m.Mean[i], m.Std[i])
+	}
+	if *dry {
+		return
+	}
+	data, err := json.MarshalIndent(round(m), "", " ")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(*out, append(data, '\n'), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("wrote", *out)
+}
+
+func countSelf(rows []row) int {
+	n := 0
+	for _, r := range rows {
+		if r.source == "self" {
+			n++
+		}
+	}
+	return n
+}
+
+func frac(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
+}
+
+// auc is the area under the ROC curve of scores p for labels y.
+func auc(p []float64, y []bool) float64 {
+	idx := make([]int, len(p))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return p[idx[a]] < p[idx[b]] })
+	var rankSum float64
+	var npos, nneg int
+	for r, i := range idx {
+		if y[i] {
+			rankSum += float64(r + 1)
+			npos++
+		} else {
+			nneg++
+		}
+	}
+	if npos == 0 || nneg == 0 {
+		return 0.5
+	}
+	return (rankSum - float64(npos*(npos+1))/2) / float64(npos*nneg)
+}
+
+// round keeps the committed file readable and stable across platforms.
+func round(m *logit.Model) *logit.Model {
+	r := func(v []float64) {
+		for i := range v {
+			v[i] = math.Round(v[i]*1e4) / 1e4
+		}
+	}
+	r(m.Mean)
+	r(m.Std)
+	r(m.Weights)
+	m.Bias = math.Round(m.Bias*1e4) / 1e4
+	return m
+}

@@ -1,0 +1,62 @@
+package index
+
+import (
+	"faqbot/index/zh"
+)
+
+// Exemplars are labelled questions kept as weighted token sets, to tell how
+// close a new question is to a kind of question (for instance, questions
+// known to be about medical insurance but answered by no article).
+type Exemplars struct {
+	byLang map[string][]exemplar
+}
+
+type exemplar struct {
+	text string
+	ph   phrasing
+}
+
+// NewExemplars analyzes questions, each in the language zh.Detect finds.
+func (ix *Index) NewExemplars(questions []string) *Exemplars {
+	ex := &Exemplars{byLang: map[string][]exemplar{}}
+	for _, q := range questions {
+		lang := zh.Detect(q)
+		st, ok := ix.langs[lang]
+		if !ok {
+			continue
+		}
+		ph := phrasing{tokens: map[string]bool{}}
+		for _, t := range analyze(ix.an, ix.correct(zh.Fold(q))) {
+			if len(t) > 1 {
+				ph.tokens[t] = true
+				ph.weight += st.idf(t)
+			}
+		}
+		ex.byLang[lang] = append(ex.byLang[lang], exemplar{text: q, ph: ph})
+	}
+	return ex
+}
+
+// Closest is the highest similarity (IDF-weighted overlap over union, as
+// for phrasings) of question to an exemplar of lang. An exemplar whose text
+// is the question itself is skipped: scoring the exemplar set itself is
+// then leave-one-out.
+func (ix *Index) Closest(ex *Exemplars, question, lang string) float64 {
+	st, ok := ix.langs[lang]
+	if !ok || ex == nil {
+		return 0
+	}
+	var tokens []string
+	for _, t := range analyze(ix.an, ix.correct(zh.Fold(question))) {
+		if len(t) > 1 {
+			tokens = append(tokens, t)
+		}
+	}
+	var phs []phrasing
+	for _, e := range ex.byLang[lang] {
+		if e.text != question {
+			phs = append(phs, e.ph)
+		}
+	}
+	return similarity(st, phs, tokens)
+}
