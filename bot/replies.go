@@ -177,3 +177,35 @@ func AnswerText(a Answer, art *kb.Article) string {
 	b.WriteString("\n\n" + a.Disclaimer)
 	return b.String()
 }
+
+// UnsureParts splits an unsure answer's Text around its numbered
+// suggestions, for a channel that shows them its own way (buttons, "回复
+// 1/2/3", [1]): head is what comes before them (a follow-up's context label,
+// the honest sentence), label the line that introduced them, tail what
+// follows (the line that rules differ by place, the hand-off, the
+// disclaimer), each in the answer's language and script. ok is false when a
+// is not unsure or its Text does not list its Alternatives; a channel shows
+// a.Text as it is then.
+func UnsureParts(a Answer) (head, label, tail string, ok bool) {
+	if a.Answered || a.Reason != ReasonUnsure || len(a.Alternatives) == 0 {
+		return "", "", "", false
+	}
+	blocks := strings.Split(a.Text, "\n\n")
+	for i, blk := range blocks {
+		lines := strings.Split(blk, "\n")
+		if len(lines) != len(a.Alternatives)+1 {
+			continue
+		}
+		match := true
+		for j, alt := range a.Alternatives {
+			if lines[j+1] != fmt.Sprintf("%d. %s", j+1, alt.Title) {
+				match = false
+				break
+			}
+		}
+		if match {
+			return strings.Join(blocks[:i], "\n\n"), lines[0], strings.Join(blocks[i+1:], "\n\n"), true
+		}
+	}
+	return "", "", "", false
+}

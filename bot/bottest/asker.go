@@ -32,13 +32,17 @@ func KB(t testing.TB) *kb.KB {
 // listed questions (in either language, Simplified or Traditional, with or
 // without a trailing question mark) gets that article's direct answer with
 // its related articles as runners-up; "你好"/"hello" and the like get the
-// greeting; text with no letters gets the empty reply; anything else is
-// unsure, with the first article as a suggestion. Extra maps more questions
-// to article ids. It records every Question it was asked.
+// greeting; text with no letters gets the empty reply; a question in Unsure
+// gets the "unsure" reply with those articles as suggestions; anything else
+// is no-match. Extra maps more questions to article ids. It records every
+// Question it was asked.
 type Asker struct {
 	k *kb.KB
 	// Extra maps further questions to article ids ("" for no-match).
 	Extra map[string]string
+	// Unsure maps questions to the ids of the 1-3 articles suggested with
+	// reason "unsure" (Text as the engine renders it: bot.UnsureText).
+	Unsure map[string][]string
 	// Err, when set, is returned by Ask (an index failure).
 	Err error
 
@@ -50,7 +54,7 @@ type Asker struct {
 // NewAsker returns a fake engine over the embedded articles.
 func NewAsker(t testing.TB) *Asker {
 	k := KB(t)
-	f := &Asker{k: k, Extra: map[string]string{}, index: map[string]string{}}
+	f := &Asker{k: k, Extra: map[string]string{}, Unsure: map[string][]string{}, index: map[string]string{}}
 	for _, lang := range kb.Languages {
 		for _, a := range k.Articles(lang) {
 			for _, p := range append([]string{a.Title}, a.Questions...) {
@@ -96,11 +100,20 @@ func (f *Asker) Ask(_ context.Context, q bot.Question) (bot.Answer, error) {
 	if !ok {
 		id = f.index[key(text)]
 	}
+	suggest, unsure := f.Unsure[text]
 	switch {
 	case detected == "":
 		a.Reason = bot.ReasonEmpty
 	case greetings[key(text)]:
 		a.Reason = bot.ReasonGreeting
+	case unsure:
+		a.Reason = bot.ReasonUnsure
+		for _, sid := range suggest {
+			if art, ok := f.k.Article(lang, sid); ok {
+				a.Alternatives = append(a.Alternatives, bot.Alternative{ID: art.ID, Title: art.Title, Score: 0.3})
+			}
+		}
+		a.Text = bot.UnsureText(f.k, lang, a.Alternatives, false)
 	case id != "":
 		art, _ := f.k.Article(lang, id)
 		a = bot.ArticleAnswer(art, a.Disclaimer)
@@ -118,7 +131,7 @@ func (f *Asker) Ask(_ context.Context, q bot.Question) (bot.Answer, error) {
 	default:
 		a.Reason = bot.ReasonNoMatch
 	}
-	if !a.Answered {
+	if !a.Answered && a.Reason != bot.ReasonUnsure {
 		a.Text = f.Reply(lang, a.Reason)
 	}
 	if lang == "zh" && zh.IsTraditional(text) {

@@ -2,11 +2,13 @@ package bottest
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"faqbot/bot"
+	"faqbot/index/zh"
 	"faqbot/kb"
 )
 
@@ -36,6 +38,57 @@ func TestAsker(t *testing.T) {
 	}
 	if n := len(f.Asked()); n != 5 {
 		t.Errorf("recorded %d questions, want 5", n)
+	}
+}
+
+// TestAskerUnsure: a question listed in Unsure gets reason "unsure" with
+// those articles as suggestions and the engine's text (honest sentence,
+// numbered suggestions, hand-off, disclaimer), in Traditional when asked in
+// it; bot.UnsureParts finds the suggestions in that text.
+func TestAskerUnsure(t *testing.T) {
+	t.Parallel()
+	f := NewAsker(t)
+	k := KB(t)
+	f.Unsure["糖尿病医保管不管"] = []string{"drug-class-a-b", "no-such-article", "surgery-coverage"}
+	f.Unsure["糖尿病醫保管不管"] = []string{"drug-class-a-b"}
+	f.Unsure["Is insulin covered?"] = []string{"drug-class-a-b", "surgery-coverage", "dental-coverage"}
+	intro := map[string]string{"zh": "我没有找到确切回答这个问题的内容", "en": "I don't have an article that answers this exactly"}
+	for _, tc := range []struct {
+		q, lang string
+		n       int
+		trad    bool
+	}{
+		{"糖尿病医保管不管", "zh", 2, false}, // an unknown id is left out
+		{"糖尿病醫保管不管", "zh", 1, true},
+		{"Is insulin covered?", "en", 3, false},
+	} {
+		a, err := f.Ask(context.Background(), bot.Question{Text: tc.q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Answered || a.Reason != bot.ReasonUnsure || a.ID != "" || a.Lang != tc.lang || a.Traditional != tc.trad {
+			t.Fatalf("%q: %+v", tc.q, a)
+		}
+		if len(a.Alternatives) != tc.n {
+			t.Errorf("%q: %d suggestions, want %d: %+v", tc.q, len(a.Alternatives), tc.n, a.Alternatives)
+		}
+		conv := func(s string) string { return s }
+		if tc.trad {
+			conv = zh.ToTraditional
+		}
+		for _, want := range []string{conv(intro[tc.lang]), conv(k.Handoff(tc.lang)), conv(k.Disclaimer(tc.lang)), "1. " + a.Alternatives[0].Title} {
+			if !strings.Contains(a.Text, want) {
+				t.Errorf("%q: text lacks %q:\n%s", tc.q, want, a.Text)
+			}
+		}
+		head, label, tail, ok := bot.UnsureParts(a)
+		if !ok || !strings.HasPrefix(head, conv(intro[tc.lang])) || label == "" || !strings.HasSuffix(tail, conv(k.Disclaimer(tc.lang))) ||
+			!strings.Contains(tail, conv(k.Handoff(tc.lang))) || strings.Contains(head+tail, a.Alternatives[0].Title) {
+			t.Errorf("%q: UnsureParts = %q, %q, %q, %v", tc.q, head, label, tail, ok)
+		}
+	}
+	if _, _, _, ok := bot.UnsureParts(bot.Answer{Reason: bot.ReasonNoMatch, Text: "x"}); ok {
+		t.Error("UnsureParts split a no-match reply")
 	}
 }
 

@@ -473,6 +473,9 @@ func (t *Bot) answerMessage(a bot.Answer) message {
 			return answerCard(a, art).message()
 		}
 	}
+	if a.Reason == bot.ReasonUnsure && len(a.Alternatives) > 0 {
+		return renderUnsure(a)
+	}
 	return renderNoAnswer(a, t.eng.Topics(a.Lang))
 }
 

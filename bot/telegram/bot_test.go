@@ -79,6 +79,10 @@ func newTestAsker(t testing.TB) *testAsker {
 	} {
 		f.Extra[q] = id
 	}
+	// Questions no article answers: the fake's "unsure" replies.
+	for _, q := range []string{"打胰岛素的钱医保给报吗", "打胰島素的錢醫保給報嗎", "Is insulin covered by medical insurance?"} {
+		f.Unsure[q] = []string{"drug-class-a-b", "surgery-coverage", "dental-coverage"}
+	}
 	return &testAsker{Asker: f, bare: map[string]bool{"医保卡丢了怎么看病": true, "醫保卡丟了怎麼辦": true}}
 }
 

@@ -81,6 +81,7 @@ var labels = map[string]map[string]string{
 		"expired":       "这个按钮已失效，请重新提问。",
 		"topics":        "全部文章（按主题）",
 		"examples":      "您可以这样问：",
+		"suggest":       "这些内容可能相关，点下面的按钮查看：",
 		"commands":      "直接发送问题即可。\n/topics 按主题浏览全部文章\n/a 编号 阅读全文\n/lang zh 或 /lang en 切换语言",
 	},
 	"en": {
@@ -101,6 +102,7 @@ var labels = map[string]map[string]string{
 		"expired":       "This button has expired. Please ask again.",
 		"topics":        "All articles by topic",
 		"examples":      "You can ask, for example:",
+		"suggest":       "These may be related; tap one below to read it:",
 		"commands":      "Just send your question.\n/topics browse all articles by topic\n/a ID read a whole article\n/lang en or /lang zh switch language",
 	},
 }
@@ -307,6 +309,40 @@ func renderNoAnswer(a bot.Answer, topics []bot.Topic) message {
 	l := locale{lang: a.Lang, trad: a.Traditional}
 	m := renderText(a.Text)
 	m.Keyboard = topicButtons(topics, l, noAnswerTopics)
+	return m
+}
+
+// renderUnsure is the reply to a question no article clearly answers: the
+// honest sentence, a line pointing to the suggestions, the line that rules
+// differ by place (when the engine adds it), the hand-off and the
+// disclaimer, then one button per suggestion that shows its card. There
+// are no vote buttons: a vote is on an article, and this reply is none (the
+// suggestion's card has them). A reply whose Text does not list its
+// suggestions is shown as it is, with the same buttons.
+func renderUnsure(a bot.Answer) message {
+	l := locale{lang: a.Lang, trad: a.Traditional}
+	head, _, tail, ok := bot.UnsureParts(a)
+	var m message
+	if !ok {
+		m = renderText(a.Text)
+	} else {
+		var b strings.Builder
+		b.WriteString(escape(head) + "\n\n" + escape(l.label("suggest")))
+		if rest, found := strings.CutSuffix(tail, a.Disclaimer); found && a.Disclaimer != "" {
+			if rest = strings.TrimRight(rest, "\n"); rest != "" {
+				b.WriteString("\n\n" + escape(rest))
+			}
+			b.WriteString("\n\n<i>" + escape(a.Disclaimer) + "</i>")
+		} else if tail != "" {
+			b.WriteString("\n\n" + escape(tail))
+		}
+		m = message{Text: b.String()}
+	}
+	for _, alt := range a.Alternatives {
+		if b, ok := buttonFor(alt.Title, callback{cbArt, l, alt.ID}); ok {
+			m.addRow(b)
+		}
+	}
 	return m
 }
 

@@ -115,6 +115,9 @@ func TestRenderGolden(t *testing.T) {
 		{name: "no_answer_zh", a: ask("今天天气怎么样", ""), check: func(a bot.Answer) bool { return !a.Answered }},
 		{name: "no_answer_medical_en", a: medical},
 		{name: "no_answer_empty", a: ask("🙂🙂", ""), check: func(a bot.Answer) bool { return a.Reason == bot.ReasonEmpty }},
+		{name: "unsure_zh", a: ask("打胰岛素的钱医保给报吗", ""), check: isUnsure},
+		{name: "unsure_en", a: ask("Is insulin covered by medical insurance?", ""), check: isUnsure},
+		{name: "unsure_traditional", a: ask("打胰島素的錢醫保給報嗎", ""), check: func(a bot.Answer) bool { return isUnsure(a) && a.Traditional }},
 		{name: "help_zh", msgs: []message{renderHelp(zh, eng.Reply("zh", bot.ReasonGreeting), eng.Examples("zh", 4))}},
 		{name: "help_en", msgs: []message{renderHelp(en, eng.Reply("en", bot.ReasonGreeting), eng.Examples("en", 4))}},
 		{name: "topics_zh", msgs: renderTopics(eng.Topics("zh"), zh)},
@@ -138,6 +141,8 @@ func TestRenderGolden(t *testing.T) {
 		})
 	}
 }
+
+func isUnsure(a bot.Answer) bool { return a.Reason == bot.ReasonUnsure && len(a.Alternatives) > 0 }
 
 func TestAnswerCardContents(t *testing.T) {
 	t.Parallel()
