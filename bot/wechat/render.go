@@ -18,6 +18,7 @@ const maxBytes = 2047
 var phrases = map[string]map[string]string{
 	"zh": {
 		"choice":      "回复 %d：%s",
+		"suggest":     "这些内容可能相关，回复 %s 查看：",
 		"full":        "回复“全文 %s”阅读全文",
 		"page":        "（%d/%d）",
 		"next":        "回复“全文 %s %d”继续阅读",
@@ -29,6 +30,7 @@ var phrases = map[string]map[string]string{
 	},
 	"en": {
 		"choice":      "Reply %d: %s",
+		"suggest":     "These may be related; reply %s to read one:",
 		"full":        "Reply \"full %s\" to read the whole article",
 		"page":        " (%d/%d)",
 		"next":        "Reply \"full %s %d\" to read on",
@@ -75,6 +77,9 @@ func plainText(s string) string {
 // Traditional answer's region ("全國") no longer reads as nationwide.
 func renderAnswer(a bot.Answer, art *kb.Article) string {
 	if !a.Answered {
+		if out, ok := renderUnsure(a); ok {
+			return out
+		}
 		return fit(plainText(a.Text), maxBytes)
 	}
 	body := a.Snippet
@@ -114,6 +119,55 @@ func renderAnswer(a bot.Answer, art *kb.Article) string {
 				parts = append(parts, b)
 			}
 			return fit(strings.Join(append(parts, tail...), "\n\n"), maxBytes)
+		}
+		alts = alts[:len(alts)-1]
+	}
+}
+
+// renderUnsure renders the reply to a question no article clearly answers:
+// the honest sentence, the suggestions numbered under "回复 1/2/3 查看" (the
+// session remembers them, so a number shows that article), the line that
+// rules differ by place when the engine adds it, the hand-off and the
+// disclaimer, which is never cut: over maxBytes, suggestions are dropped
+// from the end, then the text before the disclaimer is cut. ok is false
+// when a is no unsure reply whose Text lists its suggestions.
+func renderUnsure(a bot.Answer) (string, bool) {
+	head, _, tail, ok := bot.UnsureParts(a)
+	if !ok {
+		return "", false
+	}
+	rest, hasDisclaimer := strings.CutSuffix(tail, a.Disclaimer)
+	if !hasDisclaimer || a.Disclaimer == "" {
+		rest = tail
+	}
+	rest = plainText(rest)
+	label := phrase(a.Lang, "suggest", "%s")
+	if a.Traditional {
+		// Written out: character by character, 回复 would become 回復.
+		label = "這些內容可能相關，回覆 %s 查看："
+	}
+	alts := a.Alternatives
+	for {
+		nums := make([]string, len(alts))
+		lines := make([]string, 0, 1+len(alts))
+		for i := range alts {
+			nums[i] = fmt.Sprint(i + 1)
+		}
+		lines = append(lines, fmt.Sprintf(label, strings.Join(nums, "/")))
+		for i, alt := range alts {
+			lines = append(lines, fmt.Sprintf("%d. %s", i+1, plainText(alt.Title)))
+		}
+		parts := []string{plainText(head), strings.Join(lines, "\n")}
+		if rest != "" {
+			parts = append(parts, rest)
+		}
+		body := strings.Join(parts, "\n\n")
+		if !hasDisclaimer || a.Disclaimer == "" {
+			return fit(body, maxBytes), true
+		}
+		room := maxBytes - len("\n\n"+a.Disclaimer)
+		if len(body) <= room || len(alts) == 1 {
+			return fit(body, room) + "\n\n" + a.Disclaimer, true
 		}
 		alts = alts[:len(alts)-1]
 	}

@@ -613,8 +613,11 @@ func (w *Server) render(a bot.Answer) string {
 // remember stores what "1/2/3" and "全文" refer to next.
 func (w *Server) remember(user string, a bot.Answer) {
 	s := session{Lang: a.Lang}
-	if a.Answered {
+	switch {
+	case a.Answered:
 		s.ID, s.Alts = a.ID, a.Alternatives
+	case a.Reason == bot.ReasonUnsure:
+		s.Alts = a.Alternatives // "回复 1" shows a suggestion; no article for "全文"
 	}
 	w.saveSession(user, s)
 }
