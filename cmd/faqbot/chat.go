@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -29,6 +30,7 @@ func runChat(ctx context.Context, cfg *config, args []string, s stdio) error {
 	}
 	lang := cfg.Lang
 	var last []bot.Alternative
+	lastLang := "" // the language of the answer last offered them
 	fmt.Fprintln(s.out, "faqbot: ask about 医保 in Chinese or English. /help lists the commands, Ctrl-D quits.")
 	sc := bufio.NewScanner(s.in)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -77,7 +79,7 @@ func runChat(ctx context.Context, cfg *config, args []string, s stdio) error {
 			case n > len(last):
 				fmt.Fprintf(s.out, "there is no suggestion %d: pick 1-%d.\n", n, len(last))
 			default:
-				printArticle(e, s, lang, last[n-1].ID)
+				printArticle(e, s, cmp.Or(lastLang, lang), last[n-1].ID)
 			}
 			continue
 		case strings.HasPrefix(line, "/"):
@@ -88,7 +90,7 @@ func runChat(ctx context.Context, cfg *config, args []string, s stdio) error {
 		if err != nil {
 			return err
 		}
-		last = a.Alternatives
+		last, lastLang = a.Alternatives, a.Lang
 		fmt.Fprintln(s.out, chatText(e, a))
 		fmt.Fprintln(s.out)
 	}
@@ -96,9 +98,20 @@ func runChat(ctx context.Context, cfg *config, args []string, s stdio) error {
 	return sc.Err()
 }
 
-// chatText is an answer as the terminal shows it: the runners-up numbered
-// once (to pick with 1-3), not also as the plain list of Answer.Text.
-func chatText(e *bot.Engine, a bot.Answer) string {
+// chatText is an answer as the terminal shows it: the runners-up, or an
+// unsure reply's suggestions, numbered [1]..[3] once (to pick with 1-3),
+// not also as the plain list of Answer.Text.
+func chatText(e bot.Asker, a bot.Answer) string {
+	if head, label, tail, ok := bot.UnsureParts(a); ok {
+		text := head + "\n\n" + label
+		for i, alt := range a.Alternatives {
+			text += fmt.Sprintf("\n[%d] %s", i+1, alt.Title)
+		}
+		if tail != "" {
+			text += "\n\n" + tail
+		}
+		return text
+	}
 	if !a.Answered {
 		return a.Text
 	}
