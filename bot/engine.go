@@ -321,7 +321,10 @@ func (e *Engine) unsure(a *Answer, k *kb.KB, question string, hits []index.Hit, 
 
 func (e *Engine) record(ctx context.Context, q Question, a Answer, took time.Duration) {
 	outcome := "answered"
-	if !a.Answered {
+	switch {
+	case a.Reason == ReasonUnsure:
+		outcome = "unsure"
+	case !a.Answered:
 		outcome = "no_answer"
 	}
 	e.metrics.Question(q.Channel, a.Lang, outcome, took)

@@ -24,7 +24,7 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		questions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "faqbot_questions_total", Help: "Questions by channel, language and outcome (answered, no_answer, error).",
+			Name: "faqbot_questions_total", Help: "Questions by channel, language and outcome (answered, unsure, no_answer, error).",
 		}, []string{"channel", "lang", "outcome"}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "faqbot_answer_seconds", Help: "Time to answer one question.",
