@@ -6,7 +6,8 @@
 #
 # It installs what it needs (Debian's chromium, playwright-core from npm),
 # types a question, checks the answer and the disclaimer, clicks a runner-up,
-# votes, switches to English, opens the full article and saves a screenshot
+# votes, switches to English, opens the full article, clicks a suggestion of
+# an "unsure" reply and saves a screenshot
 # to $WEBTEST_OUT (default deploy/webtest/out/). It exits 0 with
 # "skipped: no browser" only when no browser can be installed.
 set -euo pipefail

@@ -1,6 +1,6 @@
 // Drives faqbot's web chat page in headless Chromium: node webtest.mjs URL OUTDIR
 // (answers, runner-ups, votes, English, the full article, example-question
-// buttons, and a 390 px phone viewport).
+// buttons, an unsure reply's suggestion buttons, and a 390 px phone viewport).
 import { chromium } from "playwright-core";
 import { strict as assert } from "node:assert";
 import path from "node:path";
@@ -31,6 +31,28 @@ async function pickQuestion() {
     if (a.answered && a.alternatives.length > 0) return a;
   }
   throw new Error("no candidate question has a runner-up: cannot test clicking one");
+}
+
+// Questions the knowledge base does not cover: the engine must be unsure of
+// one (in English, the page's language when it is asked) for the page to
+// show its suggestions.
+const uncovered = [
+  "Is insulin covered by Chinese medical insurance?",
+  "How much is the resident medical insurance premium in Sichuan for 2024?",
+  "Is diabetes covered by medical insurance?",
+];
+
+async function pickUnsure() {
+  for (const q of uncovered) {
+    const r = await fetch(new URL("/api/ask", base), {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Sec-Fetch-Site": "same-origin" },
+      body: JSON.stringify({ question: q, lang: "en" }),
+    });
+    const a = await r.json();
+    if (a.reason === "unsure" && a.alternatives.length > 0) return a;
+  }
+  throw new Error("the engine is unsure of no uncovered question: cannot test its suggestions");
 }
 
 const browser = await chromium.launch({
@@ -106,6 +128,28 @@ try {
   await fourth.waitFor({ timeout: 10000 });
   assert.equal(await fourth.locator("h2").textContent(), exampleText, "an example button asks its question");
   console.log(`example button: ${exampleText}`);
+
+  // An unsure reply: the honest sentence and the hand-off as text, the
+  // suggestions as buttons (not also as a numbered list), the disclaimer as
+  // the note, no vote; a suggestion button asks for its article.
+  const unsure = await pickUnsure();
+  await page.getByLabel("Your question about Chinese medical insurance").fill(unsure.question);
+  await page.keyboard.press("Enter");
+  const fifth = page.locator("article.answer").nth(5);
+  await fifth.waitFor({ timeout: 10000 });
+  const text = await fifth.locator(".text").allTextContents();
+  assert.match(text.join("\n"), /I don't have an article that answers this exactly/, "honest sentence");
+  assert.match(text.join("\n"), /12393/, "hand-off");
+  assert.doesNotMatch(text.join("\n"), /^1\. /m, "suggestions listed as text too");
+  assert.equal(await fifth.getByRole("note").textContent(), unsure.disclaimer, "unsure disclaimer");
+  assert.equal(await fifth.locator(".vote").count(), 0, "vote under an unsure reply");
+  const suggestions = fifth.locator("nav.alts button");
+  assert.deepEqual(await suggestions.allTextContents(), unsure.alternatives.map((x) => x.title), "suggestion buttons");
+  await suggestions.first().click();
+  const sixth = page.locator("article.answer").nth(6);
+  await sixth.waitFor({ timeout: 10000 });
+  assert.equal(await sixth.getAttribute("data-id"), unsure.alternatives[0].id, "a suggestion button asks for its article");
+  console.log(`unsure: ${unsure.alternatives.length} suggestion buttons; clicked ${unsure.alternatives[0].id}`);
 
   // On a 390 px phone the language button stays on one line.
   const phone = await browser.newPage({ locale: "en-US", viewport: { width: 390, height: 844 } });
