@@ -69,13 +69,17 @@ func Fold(s string) string {
 // ToTraditional renders Simplified text in Traditional characters, character
 // by character (good enough to answer a Traditional question in its script).
 func ToTraditional(s string) string {
-	return strings.Map(func(r rune) rune {
+	return s2tPhrases.Replace(strings.Map(func(r rune) rune {
 		if t, ok := s2t[r]; ok {
 			return t
 		}
 		return r
-	}, s)
+	}, s))
 }
+
+// s2tPhrases fix words whose character-by-character rendering picks the
+// wrong variant: 复 is 復 (again) in 恢复 but 覆 (answer) in 回复.
+var s2tPhrases = strings.NewReplacer("回復", "回覆", "答復", "答覆", "批復", "批覆")
 
 // IsTraditional reports whether s holds more Traditional-only characters than
 // Simplified-only ones.

@@ -27,8 +27,13 @@ func TestFold(t *testing.T) {
 }
 
 func TestTraditionalRoundTrip(t *testing.T) {
-	if got := ToTraditional("医保卡丢了怎么报销"); got != "醫保卡丟了怎麼報銷" {
-		t.Errorf("ToTraditional = %q", got)
+	for in, want := range map[string]string{
+		"医保卡丢了怎么报销":    "醫保卡丟了怎麼報銷",
+		"回复 1 查看，恢复参保": "回覆 1 查看，恢復參保",
+	} {
+		if got := ToTraditional(in); got != want {
+			t.Errorf("ToTraditional(%q) = %q, want %q", in, got, want)
+		}
 	}
 	if !IsTraditional("醫保卡丟了怎麼辦") || IsTraditional("医保卡丢了怎么办") || IsTraditional("insurance") {
 		t.Error("IsTraditional misjudges")
