@@ -39,6 +39,7 @@ type replica struct {
 	name string
 	base string
 	logs *syncBuffer
+	stop func() // graceful shutdown; also done when the test ends
 }
 
 // startReplica starts newServer with its own data directory and the shared
@@ -46,18 +47,32 @@ type replica struct {
 // and the admin routes on, and stops it when the test ends.
 func startReplica(t *testing.T, name, stateURL, tgAPI string) *replica {
 	t.Helper()
+	return startServer(t, name, func(cfg *config) {
+		cfg.State = stateURL
+		cfg.AdminToken = replicaAdminToken
+		cfg.WeChat.Token = replicaWeChat
+		cfg.Telegram.Token = replicaTGToken
+		cfg.Telegram.APIEndpoint = tgAPI
+		cfg.Telegram.WebhookURL = "https://bot.example.org/telegram"
+		cfg.Telegram.WebhookSecret = replicaTGSecret
+	})
+}
+
+// startServer starts newServer on a loopback port with its own data
+// directory, the unsigned relay and what set configures, and stops it when
+// the test ends.
+func startServer(t *testing.T, name string, set func(*config)) *replica {
+	t.Helper()
 	cfg := defaultConfig()
 	cfg.Data = t.TempDir()
-	cfg.State = stateURL
-	cfg.AdminToken = replicaAdminToken
 	cfg.Web.Secret = ""
-	cfg.WeChat.Token = replicaWeChat
-	cfg.Telegram.Token = replicaTGToken
-	cfg.Telegram.APIEndpoint = tgAPI
-	cfg.Telegram.WebhookURL = "https://bot.example.org/telegram"
-	cfg.Telegram.WebhookSecret = replicaTGSecret
+	set(cfg)
 	r := &replica{name: name, logs: &syncBuffer{}}
-	log := slog.New(slog.NewJSONHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	level := slog.LevelInfo
+	if cfg.LogLevel == "warn" {
+		level = slog.LevelWarn
+	}
+	log := slog.New(slog.NewJSONHandler(r.logs, &slog.HandlerOptions{Level: level}))
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := newServer(ctx, cfg, log, stdio{strings.NewReader(""), io.Discard, io.Discard})
 	if err != nil {
@@ -73,13 +88,19 @@ func startReplica(t *testing.T, name, stateURL, tgAPI string) *replica {
 	done := make(chan error, 1)
 	go func() { done <- srv.serve(ctx, ln); srv.close() }()
 	r.base = "http://" + ln.Addr().String()
+	var once sync.Once
+	r.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				t.Errorf("%s did not stop within 20 s", name)
+			}
+		})
+	}
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Errorf("%s did not stop within 20 s", name)
-		}
+		r.stop()
 		if t.Failed() {
 			t.Logf("%s logs:\n%s", name, r.logs.String())
 		}
