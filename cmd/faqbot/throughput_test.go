@@ -29,7 +29,8 @@ import (
 //
 //	FAQBOT_ASK_THROUGHPUT=1 go test -run TestAskThroughput -v ./cmd/faqbot
 //
-// FAQBOT_ASK_SECONDS sets each round's length (default 4).
+// FAQBOT_ASK_SECONDS sets each round's length (default 4), FAQBOT_ASK_ROUNDS
+// the rounds per backend (default 2).
 func TestAskThroughput(t *testing.T) {
 	if os.Getenv("FAQBOT_ASK_THROUGHPUT") == "" {
 		t.Skip("set FAQBOT_ASK_THROUGHPUT=1 to measure")
@@ -37,6 +38,10 @@ func TestAskThroughput(t *testing.T) {
 	seconds := 4
 	if s, err := strconv.Atoi(os.Getenv("FAQBOT_ASK_SECONDS")); err == nil && s > 0 {
 		seconds = s
+	}
+	rounds := 2
+	if r, err := strconv.Atoi(os.Getenv("FAQBOT_ASK_ROUNDS")); err == nil && r > 0 {
+		rounds = r
 	}
 	const clients = 16
 	labelled, err := loadRegression(defaultConfig())
@@ -63,7 +68,7 @@ func TestAskThroughput(t *testing.T) {
 	backends := []struct{ name, state string }{{"bbolt", ""}, {"postgres", pg.URL("postgres")}}
 	all := map[string][]time.Duration{}
 	elapsed := map[string]time.Duration{}
-	for round := range 2 {
+	for round := range rounds {
 		for _, b := range backends {
 			lat, took, errs := askRound(t, b.name, b.state, questions, clients, time.Duration(seconds)*time.Second)
 			if errs > 0 {
