@@ -30,6 +30,16 @@
 // (4 s), the handler replies "success" (no reply) rather than time out;
 // the answer is still stored for a retry.
 //
+// Several replicas sharing one State (the PostgreSQL state store) answer a
+// message once too: the first delivery claims its key atomically
+// (State.ClaimTemp, holding a "pending" marker), answers, and stores the
+// reply over the marker. A delivery that loses the claim (a retry reaching
+// another replica) polls the State for that reply until its own budget
+// runs out and returns it, or "success" when it is not ready in time. An
+// internal error releases the claim so that a retry asks again; a replica
+// that dies while answering leaves the claim until it expires (35 s), and
+// retries meanwhile get "success": at most one answer, never two.
+//
 // Text and recognised voice messages are questions for the engine
 // (bot.Asker), except for the adapter's own commands: "1".."9" picks a
 // runner-up of the last answer, "全文 [id] [page]" / "full [id] [page]"
@@ -41,7 +51,7 @@
 //
 // Through its State the adapter stores, with user ids hashed: each user's
 // chosen language, their last answer (for the numbered choices and "全文",
-// 30 minutes), the replies to recent messages (for retries, 10 minutes)
+// 30 minutes), the claims of and replies to recent messages (for retries, 10 minutes)
 // and the plain-mode signatures used. It never touches the index or the state store directly, only
 // bot.Asker and State.
 package wechat

@@ -110,6 +110,9 @@ type Server struct {
 type call struct {
 	done  chan struct{}
 	reply reply
+	// late: another delivery (another replica) is answering the message
+	// and its reply was not ready by the deadline.
+	late bool
 }
 
 // reply is what a message gets: text, or nothing ("success"). Its JSON
@@ -382,25 +385,32 @@ func (w *Server) dedupKey(m *message) string {
 }
 
 // replyWithin returns the reply to m within the budget. The first delivery
-// of a message answers it in the background; retries (in this process or
-// after a restart, via the store) get the same reply without asking again.
-// When the budget passes first, WeChat gets "success" rather than a timeout.
+// of a message answers it in the background; retries (in this process, in
+// another replica sharing the store, or after a restart) get the same reply
+// without asking again. When the budget passes first, WeChat gets "success"
+// rather than a timeout.
 func (w *Server) replyWithin(ctx context.Context, m *message, start time.Time) reply {
 	key := w.dedupKey(m)
+	deadline := start.Add(w.cfg.Budget)
 	w.mu.Lock()
 	c, running := w.inflight[key]
 	if !running {
 		c = &call{done: make(chan struct{})}
 		w.inflight[key] = c
 		w.bg.Add(1)
-		go w.answer(context.WithoutCancel(ctx), key, c, m)
+		go w.answer(context.WithoutCancel(ctx), key, c, m, deadline)
 	}
 	w.mu.Unlock()
 
-	timer := time.NewTimer(w.cfg.Budget - time.Since(start))
+	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	select {
 	case <-c.done:
+		if c.late {
+			w.cfg.Metrics.SendError(channel)
+			w.log.WarnContext(ctx, "wechat: retry of a message another replica is answering; its reply was not ready within budget, replied success",
+				"budget", w.cfg.Budget, "user", w.st.HashUser(m.FromUserName))
+		}
 		return c.reply
 	case <-timer.C:
 		w.cfg.Metrics.SendError(channel)
@@ -410,11 +420,32 @@ func (w *Server) replyWithin(ctx context.Context, m *message, start time.Time) r
 	}
 }
 
-// answer answers a message unless an earlier delivery already did (the
-// store keeps replies across restarts), and stores the reply for retries.
-// Concurrent deliveries in this process share the call (see replyWithin),
-// so a read suffices: the state store admits one process.
-func (w *Server) answer(ctx context.Context, key string, c *call, m *message) {
+// pendingReply is what a message's claim holds until its reply is stored.
+// It is not JSON on purpose: a replica of an older version, which reads the
+// key without claiming it, takes it for no reply and answers the message
+// itself, as it did before claims existed.
+const pendingReply = "pending"
+
+// pendingTTL bounds a claim whose reply never comes (the replica answering
+// it died): the answering replica gives up after askTimeout anyway. Until it
+// expires, retries reaching other replicas get "success", so a message is
+// answered at most once.
+const pendingTTL = askTimeout + 5*time.Second
+
+// storedReply decodes a reply kept for retries; ok is false for a pending
+// claim.
+func storedReply(data []byte) (rep reply, ok bool) {
+	return rep, string(data) != pendingReply && json.Unmarshal(data, &rep) == nil
+}
+
+// answer answers a message unless another delivery already did or is doing
+// it, and stores the reply for retries. Concurrent deliveries in this
+// process share the call (see replyWithin); across processes sharing the
+// store (replicas on one PostgreSQL) the message is claimed atomically
+// (ClaimTemp): one replica answers, and a delivery that loses the claim
+// waits until the deadline for the winner's reply, polling the store, and
+// returns it, or "success" if it is not ready in time.
+func (w *Server) answer(ctx context.Context, key string, c *call, m *message, deadline time.Time) {
 	defer w.bg.Done()
 	defer func() {
 		w.mu.Lock()
@@ -422,25 +453,67 @@ func (w *Server) answer(ctx context.Context, key string, c *call, m *message) {
 		w.mu.Unlock()
 		close(c.done)
 	}()
-	if data, ok, err := w.st.GetTemp(kindSeen, key); err != nil {
-		w.log.ErrorContext(ctx, "wechat: dedup lookup", "err", err)
-	} else if ok {
-		var seen reply
-		if json.Unmarshal(data, &seen) == nil {
-			c.reply = seen
-			return
-		}
+	if rep, done, late := w.claim(ctx, key, deadline); done {
+		c.reply, c.late = rep, late
+		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, askTimeout)
+	actx, cancel := context.WithTimeout(ctx, askTimeout)
 	defer cancel()
-	rep, keep := w.safeProcess(ctx, m)
+	rep, keep := w.safeProcess(actx, m)
 	c.reply = rep
 	if !keep {
-		return // an internal error: a retry tries again
+		// An internal error: release the claim so that a retry, here or on
+		// another replica, tries again.
+		if err := w.st.PutTemp(kindSeen, key, nil, -time.Second); err != nil {
+			w.log.ErrorContext(ctx, "wechat: release message claim", "err", err)
+		}
+		return
 	}
 	data, _ := json.Marshal(rep)
 	if err := w.st.PutTemp(kindSeen, key, data, seenTTL); err != nil {
 		w.log.ErrorContext(ctx, "wechat: store reply", "err", err)
+	}
+}
+
+// claim claims message key for this delivery. It returns done=false when
+// this delivery is to answer it (it won the claim, or the store failed and
+// answering is the lesser harm), else the reply another delivery stored, or
+// a silent one with late=true when that reply was not ready by deadline.
+func (w *Server) claim(ctx context.Context, key string, deadline time.Time) (rep reply, done, late bool) {
+	wait := 20 * time.Millisecond
+	for {
+		won, prev, err := w.st.ClaimTemp(kindSeen, key, []byte(pendingReply), pendingTTL)
+		if err != nil {
+			w.log.ErrorContext(ctx, "wechat: claim message", "err", err)
+			return reply{}, false, false
+		}
+		if won {
+			return reply{}, false, false
+		}
+		if rep, ok := storedReply(prev); ok {
+			return rep, true, false
+		}
+		// Being answered elsewhere: wait for the reply. If the claim goes
+		// away (released after an internal error, or expired), claim again.
+		for {
+			left := time.Until(deadline)
+			if left <= 0 {
+				return reply{Silent: true}, true, true
+			}
+			time.Sleep(min(wait, left))
+			wait = min(2*wait, 200*time.Millisecond)
+			data, ok, err := w.st.GetTemp(kindSeen, key)
+			if err != nil {
+				w.log.ErrorContext(ctx, "wechat: read stored reply", "err", err)
+				continue
+			}
+			if !ok {
+				break
+			}
+			if rep, ok := storedReply(data); ok {
+				return rep, true, false
+			}
+		}
 	}
 }
 

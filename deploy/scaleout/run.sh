@@ -5,13 +5,25 @@
 # killed with SIGKILL in the middle of the run. Passes when no request failed
 # (nginx retries the next replica) and p99 stays under P99_MAX_MS.
 #
+# With PostgreSQL installed (Debian's postgresql package: initdb and postgres
+# under /usr/lib/postgresql/*/bin) the three replicas share one throwaway
+# PostgreSQL (FAQBOT_STATE; initdb in the temp directory, as the postgres OS
+# user when run as root, listening only on a Unix socket there), and before
+# the load run the script checks what sharing promises: WeChat "English" sent
+# to one replica applies to the next question on another; one WeChat message
+# delivered to two replicas at once gets one reply and adds one question to
+# every replica's report; one Telegram update posted to all three webhooks
+# (a fake Bot API on 127.0.0.1:18084 counts sendMessage) is answered once.
+# Without PostgreSQL it says so and runs as before: bbolt, one store per
+# replica.
+#
 #   sudo deploy/scaleout/run.sh            # from anywhere in the checkout
 #
-# Knobs (environment): DURATION (20, seconds), CONCURRENCY (4), KILL_AFTER
-# (DURATION/2, seconds into the run), P99_MAX_MS (50), KEEP=1 keeps the work
-# directory and logs.
+# Knobs (environment): STATE (postgres when installed, else bbolt),
+# DURATION (20, seconds), CONCURRENCY (4), KILL_AFTER (DURATION/2, seconds
+# into the run), P99_MAX_MS (50), KEEP=1 keeps the work directory and logs.
 # Installs nginx with apt-get when it is missing (needs root). Uses only
-# 127.0.0.1:18080-18083, its own nginx config and prefix in a temp directory,
+# 127.0.0.1:18080-18084, its own nginx config and prefix in a temp directory,
 # and stops everything it started on exit.
 set -euo pipefail
 
@@ -20,12 +32,15 @@ CONCURRENCY=${CONCURRENCY:-4}
 P99_MAX_MS=${P99_MAX_MS:-50}
 LB_PORT=18080
 PORTS=(18081 18082 18083)
+BOTAPI_PORT=18084 # fake Telegram Bot API (PostgreSQL mode)
+STATE=${STATE:-postgres}
 VICTIM=1 # index in PORTS of the replica that is killed
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WORK=$(mktemp -d /tmp/faqbot-scaleout.XXXXXX)
 chmod 755 "$WORK" # nginx workers run unprivileged and read their temp dirs under it
 PIDS=()
+PG_PID=""
 
 say() { printf 'scaleout: %s\n' "$*" >&2; }
 # field NAME TEXT prints the value of NAME=value in the load generator's line.
@@ -54,6 +69,11 @@ cleanup() {
 	for pid in "${PIDS[@]}"; do
 		wait "$pid" 2>/dev/null || true
 	done
+	# PostgreSQL last, once its clients are gone: fast shutdown (SIGINT).
+	if [[ -n $PG_PID ]]; then
+		kill -INT "$PG_PID" 2>/dev/null || true
+		wait "$PG_PID" 2>/dev/null || true
+	fi
 	if [[ ${KEEP:-} == 1 || $rc -ne 0 ]]; then
 		say "logs kept in $WORK"
 	else
@@ -74,23 +94,90 @@ fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 command -v curl >/dev/null || die "curl is missing"
 
-for port in "$LB_PORT" "${PORTS[@]}"; do
+for port in "$LB_PORT" "${PORTS[@]}" "$BOTAPI_PORT"; do
 	if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
 		die "127.0.0.1:$port is already in use"
 	fi
 done
 
+# pg_bin prints the directory of initdb and postgres: the newest
+# /usr/lib/postgresql/*/bin, else where initdb is on $PATH.
+pg_bin() {
+	local d
+	for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5,5 -rn); do
+		[[ -x $d/initdb && -x $d/postgres ]] && { echo "$d"; return 0; }
+	done
+	d=$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/initdb)")
+	[[ -x $d/initdb && -x $d/postgres ]] && { echo "$d"; return 0; }
+	return 1
+}
+case $STATE in
+postgres)
+	if ! PG_BIN=$(pg_bin); then
+		say "PostgreSQL binaries (initdb, postgres) not found: falling back to bbolt, one store per replica (apt-get install postgresql for the shared-state run)"
+		STATE=bbolt
+	fi
+	;;
+bbolt) ;;
+*) die "STATE=$STATE: want postgres or bbolt" ;;
+esac
+
 say "building faqbot and the load generator"
 (cd "$ROOT" && go build -o "$WORK/faqbot" ./cmd/faqbot && go build -o "$WORK/loadtest" ./deploy/loadtest)
 
-# --- three replicas, each with its own state directory --------------------
+# --- PostgreSQL: one throwaway cluster for the three replicas --------------
+# Secrets the replicas share (PostgreSQL mode turns WeChat, Telegram in
+# webhook mode and the admin routes on).
+ADMIN_TOKEN=scaleout-admin-$RANDOM$RANDOM
+WECHAT_TOKEN=scaleout-wechat-token
+TG_TOKEN=123456789:scaleout-test-token_abcdefghijklmnop
+TG_SECRET=scaleout-webhook-secret
+if [[ $STATE == postgres ]]; then
+	(cd "$ROOT" && go build -o "$WORK/fakebotapi" ./deploy/scaleout/fakebotapi)
+	PGDIR=$WORK/pg
+	mkdir -p "$PGDIR/sock"
+	as=() # initdb and postgres refuse to run as root
+	if [[ $(id -u) == 0 ]]; then
+		id postgres >/dev/null 2>&1 || die "running as root needs the postgres OS user (made by the postgresql package)"
+		chown -R postgres:postgres "$PGDIR"
+		as=(setpriv --reuid=postgres --regid=postgres --init-groups)
+	fi
+	"${as[@]}" "$PG_BIN/initdb" -D "$PGDIR/data" -U postgres -A trust -E UTF8 --no-locale --no-sync \
+		>"$WORK/initdb.log" 2>&1 || die "initdb failed: $(tail -n 5 "$WORK/initdb.log")"
+	# setpriv execs: $! is the postmaster.
+	"${as[@]}" "$PG_BIN/postgres" -D "$PGDIR/data" -k "$PGDIR/sock" -p 5432 -c listen_addresses= \
+		>"$WORK/postgres.log" 2>&1 &
+	PG_PID=$!
+	deadline=$((SECONDS + 30))
+	until [[ -S $PGDIR/sock/.s.PGSQL.5432 ]] && { [[ ! -x $PG_BIN/pg_isready ]] || "$PG_BIN/pg_isready" -q -h "$PGDIR/sock" -p 5432; }; do
+		kill -0 "$PG_PID" 2>/dev/null || die "postgres exited: $(tail -n 5 "$WORK/postgres.log")"
+		((SECONDS < deadline)) || die "postgres not ready after 30 s"
+		sleep 0.1
+	done
+	export FAQBOT_STATE="postgres://postgres@/postgres?host=$PGDIR/sock&port=5432&sslmode=disable"
+	"$WORK/fakebotapi" -addr "127.0.0.1:$BOTAPI_PORT" >"$WORK/fakebotapi.log" 2>&1 &
+	PIDS+=($!)
+	say "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on $PGDIR/sock shared by the 3 replicas; fake Bot API on 127.0.0.1:$BOTAPI_PORT"
+fi
+
+# --- three replicas, each with its own data directory ---------------------
 for i in "${!PORTS[@]}"; do
 	port=${PORTS[$i]}
 	mkdir -p "$WORK/data$i"
-	# No secrets: every replica answers POST /api/ask unsigned, nothing else on.
-	env -u FAQBOT_ADMIN_TOKEN -u FAQBOT_RELAY_SECRET -u TELEGRAM_TOKEN -u WECHAT_TOKEN \
-		"$WORK/faqbot" serve -addr "127.0.0.1:$port" -data "$WORK/data$i" -log-level warn \
-		>"$WORK/replica$i.log" 2>&1 &
+	if [[ $STATE == postgres ]]; then
+		# One state for all (FAQBOT_STATE), WeChat, Telegram (webhook mode,
+		# the fake Bot API) and the admin routes on, the relay unsigned.
+		env -u FAQBOT_RELAY_SECRET -u WECHAT_AES_KEY FAQBOT_ADMIN_TOKEN="$ADMIN_TOKEN" WECHAT_TOKEN="$WECHAT_TOKEN" \
+			TELEGRAM_TOKEN="$TG_TOKEN" TELEGRAM_API_ENDPOINT="http://127.0.0.1:$BOTAPI_PORT" \
+			TELEGRAM_WEBHOOK_URL=https://bot.example.org/telegram TELEGRAM_WEBHOOK_SECRET="$TG_SECRET" \
+			"$WORK/faqbot" serve -addr "127.0.0.1:$port" -data "$WORK/data$i" -log-level warn \
+			>"$WORK/replica$i.log" 2>&1 &
+	else
+		# No secrets: every replica answers POST /api/ask unsigned, nothing else on.
+		env -u FAQBOT_ADMIN_TOKEN -u FAQBOT_RELAY_SECRET -u TELEGRAM_TOKEN -u WECHAT_TOKEN -u FAQBOT_STATE \
+			"$WORK/faqbot" serve -addr "127.0.0.1:$port" -data "$WORK/data$i" -log-level warn \
+			>"$WORK/replica$i.log" 2>&1 &
+	fi
 	PIDS+=($!)
 	REPLICA_PID[i]=$!
 done
@@ -167,6 +254,97 @@ for port in "${PORTS[@]}"; do
 done
 say "POST /api/ask answers on every replica"
 
+# --- shared state: what one PostgreSQL gives the replicas ------------------
+# wechat PORT OPENID TEXT MSGID pushes a plain-mode text message signed as
+# WeChat signs it and prints the reply's text ("" for "success").
+wechat() {
+	local ts nonce sig body
+	ts=$(date +%s)
+	nonce=$RANDOM$RANDOM
+	sig=$(printf '%s\n' "$WECHAT_TOKEN" "$ts" "$nonce" | LC_ALL=C sort | tr -d '\n' | sha1sum | cut -d' ' -f1)
+	body=$(curl -fsS --max-time 10 -H 'Content-Type: text/xml' --data-binary \
+		"<xml><ToUserName><![CDATA[gh_scaleout]]></ToUserName><FromUserName><![CDATA[$2]]></FromUserName><CreateTime>$ts</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[$3]]></Content><MsgId>$4</MsgId></xml>" \
+		"http://127.0.0.1:$1/wechat?signature=$sig&timestamp=$ts&nonce=$nonce") || return 1
+	[[ $body == *"<Content><![CDATA["* ]] || return 0
+	body=${body#*"<Content><![CDATA["}
+	printf '%s' "${body%%"]]></Content>"*}"
+}
+# questions PORT prints the number of questions in that replica's report.
+questions() {
+	curl -fsS --max-time 10 -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$1/admin/stats?since=1d" |
+		grep -oE '"questions": *[0-9]+' | grep -oE '[0-9]+$'
+}
+# settled prints the question count once all replicas' reports agree twice
+# in a row (query-log entries are written in batches every 50 ms).
+settled() {
+	local prev="" now port try
+	for try in $(seq 1 50); do
+		sleep 0.2
+		now=""
+		for port in "${PORTS[@]}"; do now+="$(questions "$port") "; done
+		if [[ $now == "$prev" && $(tr ' ' '\n' <<<"$now" | sort -u | grep -c .) == 1 ]]; then
+			echo "${now%% *}"
+			return 0
+		fi
+		prev=$now
+	done
+	die "the replicas' reports do not agree: $now"
+}
+# telegram PORT UPDATE posts one webhook update as Telegram does.
+telegram() {
+	curl -fsS -o /dev/null --max-time 10 -H 'Content-Type: application/json' \
+		-H "X-Telegram-Bot-Api-Secret-Token: $TG_SECRET" -d "$2" "http://127.0.0.1:$1/telegram"
+}
+tg_update() { # UPDATE_ID CHAT TEXT
+	printf '{"update_id":%d,"message":{"message_id":%d,"date":%d,"chat":{"id":%d,"type":"private"},"from":{"id":%d,"is_bot":false,"first_name":"S","language_code":"zh"},"text":"%s"}}' \
+		"$1" "$1" "$(date +%s)" "$2" "$2" "$3"
+}
+
+SHARED="not checked (bbolt: one store per replica)"
+if [[ $STATE == postgres ]]; then
+	# 1. "English" on replica 1, the next question on replica 3.
+	got=$(wechat "${PORTS[0]}" o-scaleout English 1001) || die "WeChat push to ${PORTS[0]} failed"
+	[[ $got == *English* ]] || die "\"English\" on ${PORTS[0]} answered: $got"
+	got=$(wechat "${PORTS[2]}" o-scaleout 医保卡丢了怎么办 1002) || die "WeChat push to ${PORTS[2]} failed"
+	title=${got%%$'\n'*}
+	# UTF-8 lead bytes E4-E9 start the common Chinese characters.
+	if [[ -z $title ]] || LC_ALL=C grep -q $'[\xe4-\xe9]' <<<"$title"; then
+		die "after \"English\" on ${PORTS[0]}, ${PORTS[2]} answered in Chinese: $title"
+	fi
+	say "WeChat \"English\" sent to 127.0.0.1:${PORTS[0]}; the next question on 127.0.0.1:${PORTS[2]} is answered in English: $title"
+
+	# 2. One WeChat message delivered to two replicas at once (a retry).
+	before=$(settled)
+	wechat "${PORTS[0]}" o-scaleout-retry 异地就医怎么备案 2001 >"$WORK/wechat.a" &
+	wa=$!
+	wechat "${PORTS[1]}" o-scaleout-retry 异地就医怎么备案 2001 >"$WORK/wechat.b" &
+	wb=$!
+	wait "$wa" || die "WeChat push to ${PORTS[0]} failed"
+	wait "$wb" || die "WeChat push to ${PORTS[1]} failed"
+	[[ -s $WORK/wechat.a ]] && cmp -s "$WORK/wechat.a" "$WORK/wechat.b" ||
+		die "one WeChat message got different replies: $(head -c 200 "$WORK/wechat.a") | $(head -c 200 "$WORK/wechat.b")"
+	after=$(settled)
+	((after == before + 1)) || die "one WeChat message sent to two replicas: the reports went from $before to $after questions, want +1"
+	say "one WeChat message (same MsgId) sent to 127.0.0.1:${PORTS[0]} and :${PORTS[1]} at once: one reply, reports $before -> $after questions on all 3"
+
+	# 3. One Telegram update posted to all three webhooks at once, against
+	# one posted once.
+	telegram "${PORTS[0]}" "$(tg_update 900001 777001 医保卡丢了怎么办)" || die "Telegram webhook on ${PORTS[0]} failed"
+	once=$(curl -fsS "http://127.0.0.1:$BOTAPI_PORT/sent?chat=777001")
+	upd=$(tg_update 900002 777002 医保卡丢了怎么办)
+	tp=()
+	for port in "${PORTS[@]}"; do
+		telegram "$port" "$upd" &
+		tp+=($!)
+	done
+	for pid in "${tp[@]}"; do wait "$pid" || die "a Telegram webhook call failed"; done
+	thrice=$(curl -fsS "http://127.0.0.1:$BOTAPI_PORT/sent?chat=777002")
+	[[ $once -ge 1 && $thrice == "$once" ]] ||
+		die "one Telegram update posted to 3 webhooks sent $thrice messages; posted once it sends $once"
+	say "one Telegram update posted to all 3 webhooks at once: $thrice sendMessage (as for one delivery)"
+	SHARED="\"English\" kept across replicas; a WeChat retry on 2 replicas answered once (+1 question in all 3 reports); a Telegram update on 3 webhooks answered once"
+fi
+
 # Warm every replica (first searches, connection pools) outside the measured run.
 for _ in $(seq 1 30); do
 	curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"question":"异地就医怎么备案"}' \
@@ -224,6 +402,8 @@ done
 cat <<EOF
 
 scale-out result ($(nproc) cores, $CONCURRENCY clients, ~${DURATION}s, 1 of 3 replicas killed after ${KILL_AFTER}s)
+  state              $STATE$([[ $STATE == postgres ]] && echo ", one PostgreSQL shared by the 3 replicas" || echo ", one store per replica")
+  shared state       $SHARED
   total requests     $total
   failed requests    $failed   (non-2xx or transport errors seen by the load generator)
   req/s              $rps   (run took $(awk -v n="$total" -v r="$rps" 'BEGIN { printf "%.1f", n / r }') s)
