@@ -1,7 +1,6 @@
 package telegram
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,24 +21,6 @@ const (
 	operatorID = 424242
 	waitFor    = 10 * time.Second
 )
-
-// logBuf collects the adapter's logs so tests can check what is (not) logged.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // fakeOps is a hand-written Operator.
 type fakeOps struct {
@@ -101,7 +82,7 @@ type harness struct {
 	st   *bottest.State
 	eng  *testAsker
 	tg   *Bot
-	logs *logBuf
+	logs *bottest.LogBuffer
 	stop func()
 }
 
@@ -118,7 +99,7 @@ func startBot(t *testing.T, fake *fakeBotAPI, st *bottest.State, o harnessOpts) 
 	if st == nil {
 		st = bottest.NewState()
 	}
-	logs := &logBuf{}
+	logs := &bottest.LogBuffer{}
 	eng := newTestAsker(t)
 	cfg := Config{
 		Token: testToken, APIEndpoint: fake.URL(), Operators: []int64{operatorID},

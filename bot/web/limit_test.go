@@ -57,7 +57,7 @@ func newLimitEnv(t *testing.T, cfg Config) (*relayEnv, *fakeClock, *countMetrics
 	t.Helper()
 	st := bottest.NewState()
 	eng := newAsker(t)
-	log := &syncBuffer{}
+	log := &bottest.LogBuffer{}
 	m := &countMetrics{}
 	cfg.Log, cfg.Metrics = slog.New(slog.NewTextHandler(log, nil)), m
 	rl := NewRelay(eng, st, cfg)

@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,7 +25,7 @@ type relayEnv struct {
 	srv *httptest.Server
 	st  *bottest.State
 	eng *bottest.Asker
-	log *syncBuffer
+	log *bottest.LogBuffer
 }
 
 // extra are phrasings the tests ask that are no article's title or listed
@@ -51,31 +50,13 @@ func newRelayEnv(t *testing.T, secret string) *relayEnv {
 	t.Helper()
 	st := bottest.NewState()
 	eng := newAsker(t)
-	log := &syncBuffer{}
+	log := &bottest.LogBuffer{}
 	rl := NewRelay(eng, st, Config{Secret: secret, Log: slog.New(slog.NewTextHandler(log, nil))})
 	mux := http.NewServeMux()
 	mux.Handle("/api/", rl)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &relayEnv{t: t, rl: rl, srv: srv, st: st, eng: eng, log: log}
-}
-
-// syncBuffer is a log sink the server's goroutines can share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // post sends body to path with extra headers ("Content-Type" defaults to

@@ -18,7 +18,7 @@ import (
 // compatible-mode body without asking for aes; nothing reaches the engine.
 // Vector C (official Python sample) supplies the signatures and bodies.
 func TestSafeModeRefusesPlaintext(t *testing.T) {
-	var logs syncBuffer
+	var logs bottest.LogBuffer
 	cfg := Config{Token: vecCToken, AESKey: vecCKey, AppID: vecCAppID, Log: slog.New(slog.NewTextHandler(&logs, nil))}
 	env := newEnv(t, cfg)
 	plainQ := url.Values{"signature": {vecCPlainSig}, "timestamp": {vecCTimestamp}, "nonce": {vecCNonce}}

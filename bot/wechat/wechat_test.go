@@ -905,24 +905,6 @@ func TestPlainText(t *testing.T) {
 	}
 }
 
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("entropy exhausted") }
@@ -932,7 +914,7 @@ func (errReader) Read([]byte) (int, error) { return 0, errors.New("entropy exhau
 // Error line and a send error; no line carries the token, the AES key or a
 // raw user id.
 func TestLogs(t *testing.T) {
-	var logs syncBuffer
+	var logs bottest.LogBuffer
 	m := &countMetrics{}
 	cfg := Config{Token: testToken, AESKey: vecAKey, AppID: vecAAppID, Log: slog.New(slog.NewTextHandler(&logs, nil)), Metrics: m}
 	const openID = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"faqbot/bot/bottest"
 	"io"
 	"log/slog"
 	"net"
@@ -23,7 +24,7 @@ func TestServeFollowUps(t *testing.T) {
 	cfg := defaultConfig()
 	cfg.Data = t.TempDir()
 	cfg.Web.Secret = ""
-	var logs syncBuffer
+	var logs bottest.LogBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	srv, err := newServer(ctx, cfg, slog.New(slog.NewJSONHandler(&logs, nil)), stdio{strings.NewReader(""), io.Discard, io.Discard})

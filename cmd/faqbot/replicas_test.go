@@ -23,6 +23,7 @@ import (
 	"time"
 	"unicode"
 
+	"faqbot/bot/bottest"
 	"faqbot/kb/state/postgres/pgtest"
 )
 
@@ -38,7 +39,7 @@ const (
 type replica struct {
 	name string
 	base string
-	logs *syncBuffer
+	logs *bottest.LogBuffer
 	stop func() // graceful shutdown; also done when the test ends
 }
 
@@ -67,7 +68,7 @@ func startServer(t *testing.T, name string, set func(*config)) *replica {
 	cfg.Data = t.TempDir()
 	cfg.Web.Secret = ""
 	set(cfg)
-	r := &replica{name: name, logs: &syncBuffer{}}
+	r := &replica{name: name, logs: &bottest.LogBuffer{}}
 	level := slog.LevelInfo
 	if cfg.LogLevel == "warn" {
 		level = slog.LevelWarn

@@ -12,31 +12,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"faqbot/bot/bottest"
 	"faqbot/content"
 	"faqbot/kb"
 )
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestServe starts the real server on loopback: probes, the relay, metrics,
 // the admin reindex, then a graceful shutdown; the logs must hold no secret
@@ -48,7 +30,7 @@ func TestServe(t *testing.T) {
 	cfg.Data = t.TempDir()
 	cfg.AdminToken = adminToken
 	cfg.Web.Secret = ""
-	var logs syncBuffer
+	var logs bottest.LogBuffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
