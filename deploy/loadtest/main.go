@@ -50,6 +50,7 @@ type config struct {
 	n, c                    int
 	timeout                 time.Duration
 	pick                    func(i int64) string // the question of request i
+	users                   bool                 // ask as one of 1000 users (conversation context kept)
 }
 
 func main() {
@@ -63,8 +64,9 @@ func main() {
 	flag.StringVar(&aesKey, "aes-key", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "WeChat EncodingAESKey")
 	flag.StringVar(&cfg.appID, "appid", "wxloadtest0000000", "WeChat AppID")
 	flag.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "per-request timeout")
+	flag.BoolVar(&cfg.users, "users", true, "mode ask: send a user id (one of 1000), so the server keeps each conversation's context")
 	qfile := flag.String("questions", "", "file of questions, one a line (a TSV's first column; # comments skipped); default: a dozen built in")
-	qmode := flag.String("q", "cycle", "cycle (the questions in turn), distinct (every request a question not asked before: the list, then its questions numbered), repeat (the first question every time)")
+	qmode := flag.String("q", "cycle", "cycle (the questions in turn), distinct (every request a question not asked before: the list's questions, numbered), repeat (the first question every time)")
 	flag.Parse()
 	qs := questions
 	if *qfile != "" {
@@ -78,12 +80,11 @@ func main() {
 	case "cycle":
 		cfg.pick = func(i int64) string { return qs[int(i)%len(qs)] }
 	case "distinct":
+		// Numbered from the clock, so that no run repeats an earlier one's
+		// questions (a server's answer cache would serve them).
+		base := time.Now().UnixMilli() % 1e9
 		cfg.pick = func(i int64) string {
-			if q := qs[int(i)%len(qs)]; i < int64(len(qs)) {
-				return q
-			} else {
-				return q + " " + strconv.FormatInt(i/int64(len(qs)), 10)
-			}
+			return qs[int(i)%len(qs)] + " " + strconv.FormatInt(base+i/int64(len(qs)), 10)
 		}
 	case "repeat":
 		cfg.pick = func(int64) string { return qs[0] }
@@ -179,7 +180,11 @@ func one(client *http.Client, cfg config, id int64, question string) error {
 	case "get":
 		req, err = http.NewRequest(http.MethodGet, cfg.url, nil)
 	case "ask":
-		body, _ := json.Marshal(map[string]string{"question": question, "user": "load-" + strconv.FormatInt(id%1000, 10)})
+		m := map[string]string{"question": question}
+		if cfg.users {
+			m["user"] = "load-" + strconv.FormatInt(id%1000, 10)
+		}
+		body, _ := json.Marshal(m)
 		req, err = http.NewRequest(http.MethodPost, strings.TrimRight(cfg.url, "/")+"/api/ask", bytes.NewReader(body))
 		if req != nil {
 			req.Header.Set("Content-Type", "application/json")
