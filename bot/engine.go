@@ -35,6 +35,7 @@ type Engine struct {
 	hash    func(string) string
 	metrics *Metrics
 	ex      exemplarCache
+	cache   *answerCache // nil: no answer cache (cache.go)
 
 	// Conversation context (followup.go).
 	mem       Memory
@@ -69,6 +70,9 @@ type Options struct {
 	// ContextTTL is how long a conversation's last answered question is the
 	// context of the next one (0: DefaultContextTTL; negative: never).
 	ContextTTL time.Duration
+	// CacheSize bounds the answer cache (cache.go): the answers of that many
+	// recent questions are kept per index; 0 means no cache.
+	CacheSize int
 }
 
 // DefaultOptions are tuned on the labelled questions.
@@ -93,7 +97,7 @@ func NewEngine(src Searcher, opts Options, d Deps) *Engine {
 		d.HashUser = func(string) string { return "" }
 	}
 	return &Engine{src: src, opts: opts, journal: d.Journal, log: d.Log, hash: d.HashUser, metrics: d.Metrics,
-		mem: d.Memory, convoHash: convoHash}
+		mem: d.Memory, convoHash: convoHash, cache: newAnswerCache(opts.CacheSize)}
 }
 
 // ErrNoLanguage is returned for a reply language faqbot does not have.
@@ -143,6 +147,10 @@ func (e *Engine) Decide(ctx context.Context, q Question) (Answer, Decision, erro
 		if q.Alternatives > 0 {
 			alts = q.Alternatives
 		}
+		lookup, hit := e.cached(q, text, lang, alts, &a, &d)
+		if hit {
+			break
+		}
 		hits, err := e.src.Search(ctx, text, searchLang, max(1+alts, searchDepth))
 		if err != nil {
 			e.metrics.Question(q.Channel, lang, "error", time.Since(start))
@@ -175,6 +183,7 @@ func (e *Engine) Decide(ctx context.Context, q Question) (Answer, Decision, erro
 			e.metrics.Question(q.Channel, lang, "error", time.Since(start))
 			return Answer{}, d, fmt.Errorf("ask: %w", err)
 		}
+		e.storeCached(lookup, a, d)
 	}
 	if !a.Answered && a.Reason != ReasonUnsure {
 		a.Text = ReplyText(k, lang, a.Reason)

@@ -18,6 +18,7 @@ type Metrics struct {
 	lastReindex prometheus.Gauge
 	docs        prometheus.Gauge
 	stateErrors *prometheus.CounterVec
+	cache       *prometheus.CounterVec
 }
 
 // NewMetrics creates the series and registers them on reg.
@@ -52,8 +53,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		stateErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "faqbot_state_errors_total", Help: "Failed calls to a shared state store by operation; questions are answered meanwhile.",
 		}, []string{"op"}),
+		cache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "faqbot_answer_cache_total", Help: "Answer cache lookups by result (hit, miss).",
+		}, []string{"result"}),
 	}
-	reg.MustRegister(m.questions, m.latency, m.sendErrors, m.rateLimited, m.reindexes, m.reindexTime, m.lastReindex, m.docs, m.stateErrors)
+	reg.MustRegister(m.questions, m.latency, m.sendErrors, m.rateLimited, m.reindexes, m.reindexTime, m.lastReindex, m.docs, m.stateErrors, m.cache)
 	return m
 }
 
@@ -111,4 +115,16 @@ func (m *Metrics) StateError(op string, _ error) {
 		return
 	}
 	m.stateErrors.WithLabelValues(op).Inc()
+}
+
+// CacheLookup counts one answer cache lookup.
+func (m *Metrics) CacheLookup(hit bool) {
+	if m == nil {
+		return
+	}
+	result := "miss"
+	if hit {
+		result = "hit"
+	}
+	m.cache.WithLabelValues(result).Inc()
 }

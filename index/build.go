@@ -42,6 +42,7 @@ type langStats struct {
 	phrasings map[string][]phrasing        // article id → each title/question
 	head      map[string]map[string]bool   // article id → tokens of title, questions, tags
 	units     map[string][]map[string]bool // article id → tokens of each phrasing and passage
+	compact   *compactStats                // the same sets as sorted ids (compact.go)
 }
 
 // phrasing is one title or alternate question as a weighted token set.
@@ -208,6 +209,9 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 			latinWords(f, ix.vocab)
 		}
 		ix.syn = append(ix.syn, terms)
+	}
+	for _, st := range ix.langs {
+		st.buildCompact(ix.syn)
 	}
 	return ix, nil
 }

@@ -9,6 +9,7 @@ import (
 // known to be about medical insurance but answered by no article).
 type Exemplars struct {
 	byLang map[string][]exemplar
+	post   map[string]map[string][]int32 // lang → token → indexes into byLang[lang] (exemplar_fast.go)
 }
 
 type exemplar struct {
@@ -34,6 +35,7 @@ func (ix *Index) NewExemplars(questions []string) *Exemplars {
 		}
 		ex.byLang[lang] = append(ex.byLang[lang], exemplar{text: q, ph: ph})
 	}
+	ex.invert()
 	return ex
 }
 
@@ -52,11 +54,5 @@ func (ix *Index) Closest(ex *Exemplars, question, lang string) float64 {
 			tokens = append(tokens, t)
 		}
 	}
-	var phs []phrasing
-	for _, e := range ex.byLang[lang] {
-		if e.text != question {
-			phs = append(phs, e.ph)
-		}
-	}
-	return similarity(st, phs, tokens)
+	return ex.closest(st, tokens, question, lang)
 }

@@ -163,26 +163,33 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 			}
 		}
 	}
+	qt := st.question(tokens, p.UnigramWeight, nil)
 	unknown := 0
-	for _, t := range tokens {
-		if st.df[t] == 0 {
+	for _, q := range qt {
+		if q.df == 0 {
 			unknown++
 		}
 	}
+	var sig signals
+	sig.reset(st.compact, qt, syns)
 	hits := make([]Hit, 0, len(order))
 	for _, id := range order {
 		a := byID[id]
+		art := st.compact.arts[id]
+		if art == nil {
+			art = &artData{} // an index opened for other content: no sets, as the maps had none
+		}
 		hits = append(hits, Hit{
 			ID:         id,
 			Section:    a.section,
 			Raw:        a.phrasing + p.PassageWeight*a.passage,
-			Coverage:   ix.coverage(st, id, tokens, syns),
-			Head:       ix.coverageOf(st, st.head[id], tokens, syns),
-			Unit:       ix.unitCoverage(st, id, tokens, syns),
+			Coverage:   sig.coverageOf(art.tokens),
+			Head:       sig.coverageOf(art.head),
+			Unit:       sig.unitCoverage(art),
 			RawAbs:     a.phrasing + p.PassageWeight*a.passage,
-			Similarity: similarity(st, st.phrasings[id], tokens),
-			Contain:    containment(st, st.phrasings[id], tokens),
-			Distinct:   distinct(st, id, tokens),
+			Similarity: sig.similarity(art.phrasings),
+			Contain:    sig.containment(art.phrasings),
+			Distinct:   sig.distinct(st.n, art.tokens),
 			Tokens:     len(tokens),
 			Unknown:    unknown,
 		})
@@ -413,10 +420,4 @@ func all(set map[string]bool, tokens []string) bool {
 		}
 	}
 	return true
-}
-
-// isUnigram reports whether t is a single CJK character.
-func isUnigram(t string) bool {
-	rs := []rune(t)
-	return len(rs) == 1 && rs[0] > 0x2E7F
 }

@@ -90,7 +90,9 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 	if docs, err := ix.DocCount(); err == nil {
 		srv.metrics.IndexServing(docs)
 	}
-	srv.engine = bot.NewEngine(srv.live, bot.DefaultOptions, bot.Deps{
+	opts := bot.DefaultOptions
+	opts.CacheSize = bot.DefaultCacheSize // popular questions from memory; emptied on every reindex
+	srv.engine = bot.NewEngine(srv.live, opts, bot.Deps{
 		Journal: store, Log: log, HashUser: store.HashUser, Metrics: srv.metrics,
 		Memory: store, // conversation context for follow-ups
 	})

@@ -49,6 +49,8 @@ type config struct {
 	key                     []byte
 	n, c                    int
 	timeout                 time.Duration
+	pick                    func(i int64) string // the question of request i
+	users                   bool                 // ask as one of 1000 users (conversation context kept)
 }
 
 func main() {
@@ -62,7 +64,34 @@ func main() {
 	flag.StringVar(&aesKey, "aes-key", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "WeChat EncodingAESKey")
 	flag.StringVar(&cfg.appID, "appid", "wxloadtest0000000", "WeChat AppID")
 	flag.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "per-request timeout")
+	flag.BoolVar(&cfg.users, "users", true, "mode ask: send a user id (one of 1000), so the server keeps each conversation's context")
+	qfile := flag.String("questions", "", "file of questions, one a line (a TSV's first column; # comments skipped); default: a dozen built in")
+	qmode := flag.String("q", "cycle", "cycle (the questions in turn), distinct (every request a question not asked before: the list's questions, numbered), repeat (the first question every time)")
 	flag.Parse()
+	qs := questions
+	if *qfile != "" {
+		var err error
+		if qs, err = readQuestions(*qfile); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(2)
+		}
+	}
+	switch *qmode {
+	case "cycle":
+		cfg.pick = func(i int64) string { return qs[int(i)%len(qs)] }
+	case "distinct":
+		// Numbered from the clock, so that no run repeats an earlier one's
+		// questions (a server's answer cache would serve them).
+		base := time.Now().UnixMilli() % 1e9
+		cfg.pick = func(i int64) string {
+			return qs[int(i)%len(qs)] + " " + strconv.FormatInt(base+i/int64(len(qs)), 10)
+		}
+	case "repeat":
+		cfg.pick = func(int64) string { return qs[0] }
+	default:
+		fmt.Fprintln(os.Stderr, "loadtest: bad -q")
+		os.Exit(2)
+	}
 	key, err := base64.StdEncoding.DecodeString(aesKey + "=") // Go's default decoder ignores the leftover bits
 	if err != nil || len(key) != 32 {
 		fmt.Fprintln(os.Stderr, "loadtest: bad -aes-key")
@@ -70,6 +99,7 @@ func main() {
 	}
 	cfg.key = key
 	res, err := run(cfg)
+	res.qmode = *qmode
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
@@ -81,7 +111,7 @@ func main() {
 }
 
 type result struct {
-	mode         string
+	mode, qmode  string
 	n, c, errors int
 	took         time.Duration
 	lat          []time.Duration
@@ -96,8 +126,8 @@ func (r result) String() string {
 		}
 		return r.lat[min(len(r.lat)-1, int(p*float64(len(r.lat))))]
 	}
-	s := fmt.Sprintf("mode=%-13s n=%d c=%d req/s=%.0f p50=%v p99=%v errors=%d",
-		r.mode, r.n, r.c, float64(r.n)/r.took.Seconds(), q(0.50).Round(time.Microsecond), q(0.99).Round(time.Microsecond), r.errors)
+	s := fmt.Sprintf("mode=%-13s q=%-8s n=%d c=%d req/s=%.0f p50=%v p99=%v errors=%d",
+		r.mode, r.qmode, r.n, r.c, float64(r.n)/r.took.Seconds(), q(0.50).Round(time.Microsecond), q(0.99).Round(time.Microsecond), r.errors)
 	if r.firstErr != nil {
 		s += " first error: " + r.firstErr.Error()
 	}
@@ -123,7 +153,7 @@ func run(cfg config) (result, error) {
 					return
 				}
 				t0 := time.Now()
-				err := one(client, cfg, base+i, questions[int(i)%len(questions)])
+				err := one(client, cfg, base+i, cfg.pick(i-1))
 				d := time.Since(t0)
 				mu.Lock()
 				res.lat = append(res.lat, d)
@@ -150,7 +180,11 @@ func one(client *http.Client, cfg config, id int64, question string) error {
 	case "get":
 		req, err = http.NewRequest(http.MethodGet, cfg.url, nil)
 	case "ask":
-		body, _ := json.Marshal(map[string]string{"question": question, "user": "load-" + strconv.FormatInt(id%1000, 10)})
+		m := map[string]string{"question": question}
+		if cfg.users {
+			m["user"] = "load-" + strconv.FormatInt(id%1000, 10)
+		}
+		body, _ := json.Marshal(m)
 		req, err = http.NewRequest(http.MethodPost, strings.TrimRight(cfg.url, "/")+"/api/ask", bytes.NewReader(body))
 		if req != nil {
 			req.Header.Set("Content-Type", "application/json")
@@ -283,4 +317,23 @@ func checkSafe(cfg config, data []byte) error {
 		return errors.New("reply length or AppID wrong")
 	}
 	return checkText(raw[20 : 20+n])
+}
+
+// readQuestions reads the first column of a question file.
+func readQuestions(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var qs []string
+	for _, line := range strings.Split(string(data), "\n") {
+		q, _, _ := strings.Cut(strings.TrimRight(line, "\r"), "\t")
+		if q = strings.TrimSpace(q); q != "" && !strings.HasPrefix(q, "#") {
+			qs = append(qs, q)
+		}
+	}
+	if len(qs) == 0 {
+		return nil, fmt.Errorf("%s: no questions", path)
+	}
+	return qs, nil
 }
