@@ -171,7 +171,7 @@ func (e *Engine) Decide(ctx context.Context, q Question) (Answer, Decision, erro
 			a.Reason = ReasonNoMatch
 		}
 		// Follow-ups: read in the context of the conversation (followup.go).
-		if err := e.followUp(ctx, q, &a, k, text, alts, searchLang); err != nil {
+		if err := e.followUp(ctx, q, &a, k, text, alts, searchLang, d); err != nil {
 			e.metrics.Question(q.Channel, lang, "error", time.Since(start))
 			return Answer{}, d, fmt.Errorf("ask: %w", err)
 		}
@@ -223,11 +223,15 @@ func (e *Engine) decide(k *kb.KB, question, lang string, hits []index.Hit) Decis
 	}
 	d.InScope = inScope
 	var nearU, nearN float64
+	var miss index.Missing
 	ix := currentIndex(e.src)
 	if ex := e.ex.get(ix); ex != nil {
 		nearU, nearN = ix.Closest(ex.uncovered, question, lang), ix.Closest(ex.nearmiss, question, lang)
 	}
-	d.Features = features(k, question, hits, i, places, inScope, nearU, nearN)
+	if ix != nil {
+		miss = ix.Missing(question, lang, d.Candidate)
+	}
+	d.Features = features(k, question, hits, i, places, inScope, nearU, nearN, miss)
 	d.InScope = inScope || nearU > nearN && hits[i].Coverage >= 0.25
 	d.P = model.Prob(d.Features)
 	if d.Features[placeMismatch] == 1 {
