@@ -74,6 +74,10 @@ type Options struct {
 // DefaultOptions are tuned on the labelled questions.
 var DefaultOptions = Options{AltRatio: 0.6, MaxAlternatives: 3, MaxQuestionBytes: 1024}
 
+// curatedSimilarity is the phrasing similarity from which a question is
+// taken to be the article's curated phrasing itself (the same words).
+const curatedSimilarity = 0.95
+
 // searchDepth is how many hits the engine reads: enough for the region rule
 // to find a general article behind a local one.
 const searchDepth = 8
@@ -234,6 +238,12 @@ func (e *Engine) decide(k *kb.KB, question, lang string, hits []index.Hit) Decis
 	d.Features = features(k, question, hits, i, places, inScope, nearU, nearN, miss)
 	d.InScope = inScope || nearU > nearN && hits[i].Coverage >= 0.25
 	d.P = model.Prob(d.Features)
+	if hits[i].Similarity >= curatedSimilarity {
+		// Worded as one of the article's curated phrasings: the curators
+		// wrote it as a question the article answers, whatever labelled
+		// uncovered questions look like it.
+		d.P = max(d.P, 0.99)
+	}
 	if d.Features[placeMismatch] == 1 {
 		// Region, a hard rule (too rare in the labelled sets to be learned):
 		// a local article never answers a question about another place; it
