@@ -2,6 +2,7 @@ package bot
 
 import (
 	_ "embed"
+	"fmt"
 	"math"
 	"regexp"
 	"strings"
@@ -43,18 +44,32 @@ var FeatureNames = []string{
 	"near_offtopic",  // similarity to the closest known neighbouring-subject question
 	"sim_lead",       // similarity minus near_uncovered
 	"contain",        // largest share of one curated phrasing the question holds
+	"miss_max",       // IDF (share of the unknown-term IDF) of the most distinctive question term the article lacks
+	"miss_mass",      // summed IDF of the specific question terms the article lacks (in unknown-term IDFs)
+	"miss_unknown",   // a specific question term the article lacks is used by no article
+	"head_miss_max",  // miss_max against the article's title, phrasings and tags only
+	"head_miss_mass", // miss_mass against the same
 }
 
 // placeMismatch is the index of "place_mismatch" in FeatureNames.
 const placeMismatch = 7
 
-var model = func() *logit.Model {
+// model is the committed confidence model. A model that does not fit
+// FeatureNames (features were added and not refitted yet) is replaced by one
+// that answers nothing, so that the fitter can still compute features;
+// modelErr says why (TestModelLoads fails on it).
+var model, modelErr = func() (*logit.Model, error) {
 	m, err := logit.Load(modelJSON, FeatureNames)
 	if err != nil {
-		panic("bot/confidence.json: " + err.Error())
+		n := len(FeatureNames)
+		return &logit.Model{Names: FeatureNames, Mean: make([]float64, n), Std: make([]float64, n),
+			Weights: make([]float64, n), Bias: -10, Threshold: 0.5}, fmt.Errorf("bot/confidence.json: %w", err)
 	}
-	return m
+	return m, nil
 }()
+
+// ModelError reports a committed model that does not fit FeatureNames.
+func ModelError() error { return modelErr }
 
 // ModelThreshold is the committed answer threshold of the confidence model.
 func ModelThreshold() float64 { return model.Threshold }
@@ -142,7 +157,7 @@ func regionOf(k *kb.KB, id string) string {
 }
 
 // features computes the model's inputs for hit i of hits.
-func features(k *kb.KB, question string, hits []index.Hit, i int, places []place, inScope bool, nearU, nearN float64) []float64 {
+func features(k *kb.KB, question string, hits []index.Hit, i int, places []place, inScope bool, nearU, nearN float64, miss index.Missing) []float64 {
 	h, top := hits[i], hits[0]
 	rawShare := 1.0
 	if top.Raw > 0 {
@@ -181,6 +196,7 @@ func features(k *kb.KB, question string, hits []index.Hit, i int, places []place
 		h.Head, h.Unit, math.Log1p(h.RawAbs),
 		nearU, nearN, h.Similarity - nearU,
 		h.Contain,
+		miss.Max, min(miss.Mass, 3), b2f(miss.Unknown), miss.HeadMax, min(miss.HeadMass, 3),
 	}
 }
 

@@ -78,6 +78,10 @@ type Options struct {
 // DefaultOptions are tuned on the labelled questions.
 var DefaultOptions = Options{AltRatio: 0.6, MaxAlternatives: 3, MaxQuestionBytes: 1024}
 
+// curatedSimilarity is the phrasing similarity from which a question is
+// taken to be the article's curated phrasing itself (the same words).
+const curatedSimilarity = 0.95
+
 // searchDepth is how many hits the engine reads: enough for the region rule
 // to find a general article behind a local one.
 const searchDepth = 8
@@ -179,7 +183,7 @@ func (e *Engine) Decide(ctx context.Context, q Question) (Answer, Decision, erro
 			a.Reason = ReasonNoMatch
 		}
 		// Follow-ups: read in the context of the conversation (followup.go).
-		if err := e.followUp(ctx, q, &a, k, text, alts, searchLang); err != nil {
+		if err := e.followUp(ctx, q, &a, k, text, alts, searchLang, d); err != nil {
 			e.metrics.Question(q.Channel, lang, "error", time.Since(start))
 			return Answer{}, d, fmt.Errorf("ask: %w", err)
 		}
@@ -232,13 +236,23 @@ func (e *Engine) decide(k *kb.KB, question, lang string, hits []index.Hit) Decis
 	}
 	d.InScope = inScope
 	var nearU, nearN float64
+	var miss index.Missing
 	ix := currentIndex(e.src)
 	if ex := e.ex.get(ix); ex != nil {
 		nearU, nearN = ix.Closest(ex.uncovered, question, lang), ix.Closest(ex.nearmiss, question, lang)
 	}
-	d.Features = features(k, question, hits, i, places, inScope, nearU, nearN)
+	if ix != nil {
+		miss = ix.Missing(question, lang, d.Candidate)
+	}
+	d.Features = features(k, question, hits, i, places, inScope, nearU, nearN, miss)
 	d.InScope = inScope || nearU > nearN && hits[i].Coverage >= 0.25
 	d.P = model.Prob(d.Features)
+	if hits[i].Similarity >= curatedSimilarity {
+		// Worded as one of the article's curated phrasings: the curators
+		// wrote it as a question the article answers, whatever labelled
+		// uncovered questions look like it.
+		d.P = max(d.P, 0.99)
+	}
 	if d.Features[placeMismatch] == 1 {
 		// Region, a hard rule (too rare in the labelled sets to be learned):
 		// a local article never answers a question about another place; it

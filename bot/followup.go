@@ -119,8 +119,14 @@ func (e *Engine) saveConvo(key string, c convo) {
 // is a follow-up gets the article found for it read with the previous
 // subject, and says so (Answer.Context, ContextLabel and the first line of
 // Text). Greetings and empty messages never get here: they neither use nor
-// clear the context, and neither does a question left unanswered.
-func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, text string, alts int, searchLang string) error {
+// clear the context, and neither does a question left unanswered for
+// another reason than "unsure". own is the confidence model's decision on
+// the question alone. An "unsure" reply with no context before it keeps its
+// candidate (the first suggestion) and its words as the context: a covered
+// question the model doubted still gives its follow-up a subject, and what
+// the follow-up gets in context says which subject it was read with. It
+// never replaces an answered subject.
+func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, text string, alts int, searchLang string, own Decision) error {
 	key := e.convoKey(q)
 	if key == "" {
 		return nil
@@ -128,7 +134,7 @@ func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, 
 	prev := e.loadConvo(key)
 	subject := text
 	if prev != nil {
-		took, err := e.readInContext(ctx, a, k, text, alts, searchLang, prev)
+		took, err := e.readInContext(ctx, a, k, text, alts, searchLang, prev, own)
 		if err != nil {
 			return err
 		}
@@ -137,6 +143,9 @@ func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, 
 		}
 	}
 	if !a.Answered {
+		if prev == nil && a.Reason == ReasonUnsure && own.Candidate != "" && len(a.Alternatives) > 0 && a.Alternatives[0].ID == own.Candidate {
+			e.saveConvo(key, convo{ID: own.Candidate, Lang: searchLang, Place: placeIn(text), Subject: subject})
+		}
 		return nil
 	}
 	place := placeIn(text)
@@ -187,9 +196,17 @@ const ctxHits = 10
 // the subject text the answer was found from ("" when the context was not
 // used): the previous subject with the follow-up, also when the context only
 // confirms the question's own answer, so that a third turn still has it.
-func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text string, alts int, searchLang string, prev *convo) (string, error) {
+//
+// A question that names its own subject is answered on its own; when the
+// model was unsure of it alone, the context may only confirm one of its own
+// suggestions (the context's best article, ranked with the weight of the
+// question's own words, is the question's candidate or another article it
+// suggested): it is then answered with it, unlabelled. It never takes an
+// article from the context that the question alone did not find close.
+func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text string, alts int, searchLang string, prev *convo, self Decision) (string, error) {
 	p := followUpParams
-	if a.Answered && !isElliptical(text, searchLang, p) {
+	standalone := !isElliptical(text, searchLang, p)
+	if a.Answered && standalone {
 		return "", nil // it names its own subject
 	}
 	if offTopic(text) {
@@ -261,6 +278,25 @@ func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text st
 	}
 	if a.Answered && a.ID == top.ID {
 		return query, nil // the context changes nothing: the question's own answer stands, unlabelled
+	}
+	if !a.Answered && a.Reason == ReasonUnsure && top.ID == self.Candidate && top.ID != prev.ID {
+		// The question's own candidate, not the previous subject: its own
+		// words found it and the context only made it sure. Unlabelled, and
+		// the question alone is the subject a next turn is read with.
+		*a = Answer{Question: a.Question, Lang: a.Lang, Disclaimer: a.Disclaimer, Alternatives: []Alternative{}}
+		e.fill(a, k, append([]index.Hit{top}, rest...), top.ID, alts, searchLang)
+		return "", nil
+	}
+	if standalone {
+		suggested := slices.ContainsFunc(a.Alternatives, func(x Alternative) bool { return x.ID == top.ID })
+		if a.Answered || a.Reason != ReasonUnsure || top.ID != self.Candidate && !suggested {
+			return "", nil
+		}
+		// The context confirms what the question alone was unsure of; the
+		// question alone is the subject a next turn is read with.
+		*a = Answer{Question: a.Question, Lang: a.Lang, Disclaimer: a.Disclaimer, Alternatives: []Alternative{}}
+		e.fill(a, k, append([]index.Hit{top}, rest...), top.ID, alts, searchLang)
+		return "", nil
 	}
 	art, ok := k.Article(a.Lang, top.ID)
 	prevArt, ok2 := k.Article(a.Lang, prev.ID)

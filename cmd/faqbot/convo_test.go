@@ -73,7 +73,10 @@ func TestServeFollowUps(t *testing.T) {
 		{"bob-raw-id-9902", "Can I use my Yancheng medical insurance while working in Kunshan?", "yancheng-kunshan", ""},
 		{"bob-raw-id-9902", "how do I file?", "yancheng-kunshan", "yancheng-kunshan"},
 		{"bob-raw-id-9902", "what's the weather like in Shanghai tomorrow?", "-", ""},
-		{"carol-raw-id-1123", "how do I file?", "remote-filing", ""}, // alone: not bob's Kunshan
+		// Alone: not bob's Kunshan, and no context. A bare "how do I file?"
+		// names no subject; the confidence model does not answer it on its
+		// own (it once got remote-filing by the old coverage cutoff).
+		{"carol-raw-id-1123", "how do I file?", "-", ""},
 	} {
 		a := askAs(tc.user, tc.q)
 		got := a.ID
