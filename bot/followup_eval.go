@@ -1,59 +1,10 @@
 package bot
 
 import (
-	"bufio"
 	"context"
+	"faqbot/kb"
 	"fmt"
-	"io"
-	"strings"
 )
-
-// PairCase is one labelled conversation turn: First is asked, then FollowUp
-// by the same user; Want is the article FollowUp should get read in that
-// context (an id), or "-" when it must not be answered.
-type PairCase struct {
-	Line            int
-	First, FollowUp string
-	Want            string
-}
-
-// IsPairFile reports whether a labelled TSV is in the pair format
-// (first<TAB>follow-up<TAB>expected): its first data row has three columns.
-func IsPairFile(r io.Reader) (bool, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		return strings.Count(line, "\t") == 2, nil
-	}
-	return false, sc.Err()
-}
-
-// ParsePairs reads a pair TSV: first<TAB>follow-up<TAB>expected, '#'
-// comments and blank lines ignored, an optional header row starting "first".
-func ParsePairs(r io.Reader) ([]PairCase, error) {
-	var out []PairCase
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimRight(sc.Text(), "\r")
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.Split(line, "\t")
-		if len(f) != 3 {
-			return nil, fmt.Errorf("line %d: want first<TAB>follow-up<TAB>expected", n)
-		}
-		if len(out) == 0 && f[0] == "first" {
-			continue
-		}
-		out = append(out, PairCase{Line: n, First: f[0], FollowUp: f[1], Want: strings.TrimSpace(f[2])})
-	}
-	return out, sc.Err()
-}
 
 // PairResult scores follow-ups: With is each follow-up asked after its first
 // question by the same user (read in context), Alone the same follow-ups
@@ -74,7 +25,7 @@ func (r PairResult) Summary() string {
 // memory: for each pair a fresh user asks the first question, then the
 // follow-up (scored with context); the follow-up is also asked alone. Rows
 // whose expected id is not in the knowledge base are skipped.
-func EvaluatePairs(ctx context.Context, e *Engine, cases []PairCase, question func(string) Question) (PairResult, error) {
+func EvaluatePairs(ctx context.Context, e *Engine, cases []kb.Pair, question func(string) Question) (PairResult, error) {
 	ce := NewEngine(e.src, e.opts, Deps{Memory: NewMemory()})
 	var r PairResult
 	var with, alone scorer

@@ -11,6 +11,7 @@ import (
 
 	"faqbot/bot"
 	"faqbot/bot/bottest"
+	"faqbot/kb"
 )
 
 type turn struct {
@@ -247,7 +248,7 @@ func TestFollowUpPairsBar(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	cases, err := bot.ParsePairs(f)
+	cases, err := kb.ParsePairs(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,23 +263,5 @@ func TestFollowUpPairsBar(t *testing.T) {
 			t.Log(m)
 		}
 		t.Errorf("follow-ups: %s (want top1 and abstain ≥ 0.85 with context)", r.Summary())
-	}
-}
-
-func TestParsePairs(t *testing.T) {
-	in := "# comment\n\nfirst\tfollow-up\texpected\n医保卡丢了怎么办\t补办要多久?\tlost-card\nhi\tthanks\t- \n"
-	ok, err := bot.IsPairFile(strings.NewReader(in))
-	if err != nil || !ok {
-		t.Errorf("IsPairFile = %v, %v", ok, err)
-	}
-	cs, err := bot.ParsePairs(strings.NewReader(in))
-	if err != nil || len(cs) != 2 || cs[0].First != "医保卡丢了怎么办" || cs[0].FollowUp != "补办要多久?" || cs[0].Want != "lost-card" || cs[0].Line != 4 || cs[1].Want != "-" {
-		t.Errorf("ParsePairs = %+v, %v", cs, err)
-	}
-	if ok, _ := bot.IsPairFile(strings.NewReader("# c\n医保卡丢了怎么办\tlost-card\n")); ok {
-		t.Error("a two-column file is not a pair file")
-	}
-	if _, err := bot.ParsePairs(strings.NewReader("a\tb\n")); err == nil {
-		t.Error("two columns parsed as a pair")
 	}
 }

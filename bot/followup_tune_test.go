@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"faqbot/kb"
 	"os"
 	"testing"
 )
@@ -17,7 +18,7 @@ func TestFollowUpTune(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	cases, err := ParsePairs(f)
+	cases, err := kb.ParsePairs(f)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package kb
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -66,12 +67,9 @@ func (l Labelled) Accepts(id string) bool {
 	return false
 }
 
-// ParseLabelled reads a labelled TSV: question<TAB>expected, an optional
-// header line "question<TAB>expected", '#' comments and blank lines ignored.
-// Every reader of labelled questions (eval, tests, the reindex self-check,
-// the confidence-model fit) uses it.
-func ParseLabelled(r io.Reader) ([]Labelled, error) {
-	var out []Labelled
+// rows calls fn with each data line of a labelled TSV and its line number:
+// '#' comments and blank lines are skipped, a trailing CR is dropped.
+func rows(r io.Reader, fn func(n int, line string) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for n := 1; sc.Scan(); n++ {
@@ -79,18 +77,77 @@ func ParseLabelled(r io.Reader) ([]Labelled, error) {
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
+		if err := fn(n, line); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+// ParseLabelled reads a labelled TSV: question<TAB>expected, an optional
+// header line "question<TAB>expected", '#' comments and blank lines ignored.
+// Every reader of labelled questions (eval, tests, the reindex self-check,
+// the confidence-model fit) uses it; ParsePairs reads the follow-up format.
+func ParseLabelled(r io.Reader) ([]Labelled, error) {
+	var out []Labelled
+	err := rows(r, func(n int, line string) error {
 		q, want, ok := strings.Cut(line, "\t")
 		if !ok {
-			return nil, fmt.Errorf("line %d: want question<TAB>expected", n)
+			return fmt.Errorf("line %d: want question<TAB>expected", n)
 		}
 		if q == "question" && strings.TrimSpace(want) == "expected" {
-			continue
+			return nil
 		}
 		want = strings.TrimSpace(want)
 		if want == "" || strings.ContainsAny(want, " \t") && !strings.HasPrefix(want, "?") {
-			return nil, fmt.Errorf("line %d: expected must be an article id, - or ?[ids]", n)
+			return fmt.Errorf("line %d: expected must be an article id, - or ?[ids]", n)
 		}
 		out = append(out, Labelled{Line: n, Question: q, Want: want})
+		return nil
+	})
+	return out, err
+}
+
+// Pair is one labelled conversation turn: First is asked, then FollowUp by
+// the same user; Want is the article FollowUp should get read in that
+// context (an id), or "-" when it must not be answered.
+type Pair struct {
+	Line            int
+	First, FollowUp string
+	Want            string
+}
+
+// errStop ends rows early.
+var errStop = errors.New("stop")
+
+// IsPairFile reports whether a labelled TSV is in the pair format
+// (first<TAB>follow-up<TAB>expected): its first data row has three columns.
+func IsPairFile(r io.Reader) (bool, error) {
+	pairs := false
+	err := rows(r, func(_ int, line string) error {
+		pairs = strings.Count(line, "\t") == 2
+		return errStop
+	})
+	if errors.Is(err, errStop) {
+		err = nil
 	}
-	return out, sc.Err()
+	return pairs, err
+}
+
+// ParsePairs reads a pair TSV: first<TAB>follow-up<TAB>expected, '#'
+// comments and blank lines ignored, an optional header row starting "first".
+func ParsePairs(r io.Reader) ([]Pair, error) {
+	var out []Pair
+	err := rows(r, func(n int, line string) error {
+		f := strings.Split(line, "\t")
+		if len(f) != 3 {
+			return fmt.Errorf("line %d: want first<TAB>follow-up<TAB>expected", n)
+		}
+		if len(out) == 0 && f[0] == "first" {
+			return nil
+		}
+		out = append(out, Pair{Line: n, First: f[0], FollowUp: f[1], Want: strings.TrimSpace(f[2])})
+		return nil
+	})
+	return out, err
 }

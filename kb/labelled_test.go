@@ -38,3 +38,22 @@ func TestParseLabelled(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePairs(t *testing.T) {
+	t.Parallel()
+	in := "# comment\n\nfirst\tfollow-up\texpected\n医保卡丢了怎么办\t补办要多久?\tlost-card\nhi\tthanks\t- \n"
+	ok, err := IsPairFile(strings.NewReader(in))
+	if err != nil || !ok {
+		t.Errorf("IsPairFile = %v, %v", ok, err)
+	}
+	cs, err := ParsePairs(strings.NewReader(in))
+	if err != nil || len(cs) != 2 || cs[0].First != "医保卡丢了怎么办" || cs[0].FollowUp != "补办要多久?" || cs[0].Want != "lost-card" || cs[0].Line != 4 || cs[1].Want != "-" {
+		t.Errorf("ParsePairs = %+v, %v", cs, err)
+	}
+	if ok, _ := IsPairFile(strings.NewReader("# c\n医保卡丢了怎么办\tlost-card\n")); ok {
+		t.Error("a two-column file is not a pair file")
+	}
+	if _, err := ParsePairs(strings.NewReader("a\tb\n")); err == nil {
+		t.Error("two columns parsed as a pair")
+	}
+}

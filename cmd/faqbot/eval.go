@@ -23,7 +23,7 @@ func runEval(ctx context.Context, cfg *config, args []string, s stdio) error {
 		return fmt.Errorf("eval: %w", err)
 	}
 	defer f.Close()
-	if pairs, err := bot.IsPairFile(f); err != nil || pairs {
+	if pairs, err := kb.IsPairFile(f); err != nil || pairs {
 		return runPairEval(ctx, cfg, f, err, s) // first<TAB>follow-up<TAB>expected: eval_pairs.go
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {

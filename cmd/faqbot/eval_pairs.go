@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"faqbot/bot"
+	"faqbot/kb"
 )
 
 // runPairEval scores follow-up pairs (first<TAB>follow-up<TAB>expected): each
@@ -20,7 +21,7 @@ func runPairEval(ctx context.Context, cfg *config, f *os.File, sniffErr error, s
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
-	cases, err := bot.ParsePairs(f)
+	cases, err := kb.ParsePairs(f)
 	if err != nil {
 		return fmt.Errorf("eval %s: %w", f.Name(), err)
 	}
