@@ -272,16 +272,6 @@ func main() {
 	fmt.Println("wrote", *out)
 }
 
-func countSelf(rows []row) int {
-	n := 0
-	for _, r := range rows {
-		if r.source == "self" {
-			n++
-		}
-	}
-	return n
-}
-
 func frac(a, b int) float64 {
 	if b == 0 {
 		return 1

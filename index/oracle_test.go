@@ -1,0 +1,114 @@
+package index
+
+// The map-based signal computations the compact ones (compact.go) replaced,
+// kept as test oracles: TestCompactSignals checks both give bit-identical
+// signals on the real content.
+
+// coverage is the IDF-weighted share of question tokens the article holds; a
+// token also counts when it belongs to a synonym term whose alternative the
+// article holds in full.
+func (ix *Index) coverage(st *langStats, id string, tokens []string, syns []synMatch) float64 {
+	return ix.coverageOf(st, st.tokens[id], tokens, syns)
+}
+
+// coverageOf is coverage against one token set.
+func (ix *Index) coverageOf(st *langStats, set map[string]bool, tokens []string, syns []synMatch) float64 {
+	covered := map[string]bool{}
+	for _, m := range syns {
+		for _, alt := range ix.syn[m.group] {
+			if len(alt.tokens) > 0 && all(set, alt.tokens) {
+				for _, t := range ix.syn[m.group][m.term].tokens {
+					covered[t] = true
+				}
+				break
+			}
+		}
+	}
+	var got, total float64
+	for _, t := range tokens {
+		w := st.idf(t)
+		if isUnigram(t) {
+			w *= ix.params.UnigramWeight
+		}
+		total += w
+		if set[t] || covered[t] {
+			got += w
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return got / total
+}
+
+// distinct is the IDF-weighted share of the question's distinctive tokens
+// (used by few articles, not single CJK characters) that article id holds.
+func distinct(st *langStats, id string, tokens []string) float64 {
+	set := st.tokens[id]
+	var got, total float64
+	for _, t := range tokens {
+		df := st.df[t]
+		if df == 0 || float64(df) > distinctShare*float64(st.n) || isUnigram(t) {
+			continue
+		}
+		w := st.idf(t)
+		total += w
+		if set[t] {
+			got += w
+		}
+	}
+	if total == 0 {
+		return 1
+	}
+	return got / total
+}
+
+// unitCoverage is the best coverage of the question by one phrasing or
+// passage of article id.
+func (ix *Index) unitCoverage(st *langStats, id string, tokens []string, syns []synMatch) float64 {
+	best := 0.0
+	for _, u := range st.units[id] {
+		best = max(best, ix.coverageOf(st, u, tokens, syns))
+	}
+	return best
+}
+
+// similarity is the best IDF-weighted overlap-over-union of the question's
+// tokens with one of the phrasings.
+func similarity(st *langStats, phrasings []phrasing, tokens []string) float64 {
+	var qw float64
+	for _, t := range tokens {
+		qw += st.idf(t)
+	}
+	best := 0.0
+	for _, ph := range phrasings {
+		var inter float64
+		for _, t := range tokens {
+			if ph.tokens[t] {
+				inter += st.idf(t)
+			}
+		}
+		if union := qw + ph.weight - inter; union > 0 {
+			best = max(best, inter/union)
+		}
+	}
+	return best
+}
+
+// containment is the best IDF-weighted share of a phrasing's tokens the
+// question holds.
+func containment(st *langStats, phrasings []phrasing, tokens []string) float64 {
+	best := 0.0
+	for _, ph := range phrasings {
+		var inter float64
+		for _, t := range tokens {
+			if ph.tokens[t] {
+				inter += st.idf(t)
+			}
+		}
+		if ph.weight > 0 {
+			best = max(best, inter/ph.weight)
+		}
+	}
+	return best
+}
