@@ -3,6 +3,8 @@
 package kb
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -41,4 +43,17 @@ func ValidateVote(v Vote) error {
 		return fmt.Errorf("vote: bad article id %q: %w", v.Article, ErrBadVote)
 	}
 	return nil
+}
+
+// HashUser is the stored form of a platform user id under an installation's
+// salt: a salted SHA-256 (24 hex digits), so no store or log holds raw ids.
+// Every state backend hashes with it, so hashes agree across backends.
+func HashUser(salt []byte, user string) string {
+	if user == "" {
+		return ""
+	}
+	h := sha256.New()
+	h.Write(salt)
+	h.Write([]byte(user))
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }

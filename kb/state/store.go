@@ -3,9 +3,7 @@ package state
 import (
 	"bytes"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"faqbot/kb"
@@ -125,15 +123,7 @@ func (s *Store) Close() error {
 
 // HashUser returns the stored form of a platform user id: a salted SHA-256,
 // so the store and logs never hold raw ids. The salt is per installation.
-func (s *Store) HashUser(user string) string {
-	if user == "" {
-		return ""
-	}
-	h := sha256.New()
-	h.Write(s.salt)
-	h.Write([]byte(user))
-	return hex.EncodeToString(h.Sum(nil)[:12])
-}
+func (s *Store) HashUser(user string) string { return kb.HashUser(s.salt, user) }
 
 // Offset returns a stored counter such as the Telegram update offset (0 if unset).
 func (s *Store) Offset(name string) (int64, error) {

@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -166,15 +164,7 @@ func (s *Store) Close() error {
 // HashUser returns the stored form of a platform user id: a salted SHA-256,
 // so the store and logs never hold raw ids. Every replica of one database
 // uses the same salt, so hashes (and reports) agree.
-func (s *Store) HashUser(user string) string {
-	if user == "" {
-		return ""
-	}
-	h := sha256.New()
-	h.Write(s.salt)
-	h.Write([]byte(user))
-	return hex.EncodeToString(h.Sum(nil)[:12])
-}
+func (s *Store) HashUser(user string) string { return kb.HashUser(s.salt, user) }
 
 // Offset returns a stored counter such as the Telegram update offset (0 if unset).
 func (s *Store) Offset(name string) (int64, error) {
