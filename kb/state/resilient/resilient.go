@@ -28,26 +28,8 @@ import (
 	"faqbot/kb"
 )
 
-// Backend is the full method set of a state store.
-type Backend interface {
-	HashUser(user string) string
-	Offset(name string) (int64, error)
-	SetOffset(name string, v int64) error
-	UserLang(userHash string) (string, error)
-	SetUserLang(userHash, lang string) error
-	PutTemp(kind, key string, val []byte, ttl time.Duration) error
-	GetTemp(kind, key string) ([]byte, bool, error)
-	ClaimTemp(kind, key string, val []byte, ttl time.Duration) (bool, []byte, error)
-	RecordVote(v kb.Vote) error
-	RecordQuestion(e kb.LogEntry) error
-	FlushLog() error
-	Log(since time.Time, fn func(kb.LogEntry) error) error
-	Votes(since time.Time, fn func(kb.Vote) error) error
-	Report(since time.Time, top int) (kb.Report, error)
-	Sweep(now time.Time, retention time.Duration) (int, error)
-	Check() error
-	Close() error
-}
+// Backend is a state store the wrapper keeps answering around (kb.Store).
+type Backend = kb.Store
 
 // Options tune a Store; the zero value is valid.
 type Options struct {

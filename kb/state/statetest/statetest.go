@@ -17,26 +17,8 @@ import (
 	"faqbot/kb"
 )
 
-// Store is the full method set of a state backend.
-type Store interface {
-	HashUser(user string) string
-	Offset(name string) (int64, error)
-	SetOffset(name string, v int64) error
-	UserLang(userHash string) (string, error)
-	SetUserLang(userHash, lang string) error
-	PutTemp(kind, key string, val []byte, ttl time.Duration) error
-	GetTemp(kind, key string) ([]byte, bool, error)
-	ClaimTemp(kind, key string, val []byte, ttl time.Duration) (bool, []byte, error)
-	RecordVote(v kb.Vote) error
-	RecordQuestion(e kb.LogEntry) error
-	FlushLog() error
-	Log(since time.Time, fn func(kb.LogEntry) error) error
-	Votes(since time.Time, fn func(kb.Vote) error) error
-	Report(since time.Time, top int) (kb.Report, error)
-	Sweep(now time.Time, retention time.Duration) (int, error)
-	Check() error
-	Close() error
-}
+// Store is the state backend under test (kb.Store).
+type Store = kb.Store
 
 // Run runs every behaviour test, each on a fresh, empty store from open,
 // and checks the store's consistency (Check) after each. open registers
