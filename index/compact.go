@@ -6,12 +6,18 @@ import (
 )
 
 // The signals of a hit (coverage, head, unit, similarity, containment,
-// distinct) compare a question's few tokens with an article's token sets.
-// Built as maps of strings, that is a string hash per token, per set, per
-// hit, per question. compactStats holds the same sets as sorted vocabulary
-// ids, made once at build time, and a question is turned into ids once per
-// search: the signals computed from them are the same numbers, summed in
-// the same order (TestCompactSignals checks them against the map forms).
+// distinct) compare a question's few tokens with an article's token sets:
+// the whole article, its head (title, questions, tags) and each unit (each
+// phrasing and passage). Built as maps of strings, that is a string hash per
+// token, per set, per hit, per question; as sorted id sets, a binary search
+// per token, per set.
+//
+// compactStats holds, per article, the sorted union of its tokens and for
+// each one a bitmask of the parts that hold it, made once at build time. A
+// question token is looked up once per hit, and every part's coverage is
+// then a pass over the question's masks. The signals are the same numbers,
+// summed in the same order (TestCompactSignals checks them, bit for bit,
+// against the map forms in oracle_test.go).
 
 // compactStats is one language's article data as vocabulary ids.
 type compactStats struct {
@@ -21,18 +27,26 @@ type compactStats struct {
 	syn [][][]int32
 }
 
-// artData is one article's token sets, each sorted.
+// The parts of an article, as bit numbers in its masks.
+const (
+	partAll  = 0 // the whole article (langStats.tokens)
+	partHead = 1 // title, questions, tags (langStats.head)
+	partUnit = 2 // + u: unit u (langStats.units); phrasing i is unit i
+)
+
+// artData is one article's token sets.
 type artData struct {
-	tokens    []int32   // all its tokens (langStats.tokens)
-	head      []int32   // title, questions, tags (langStats.head)
-	units     [][]int32 // each phrasing and passage (langStats.units)
-	phrasings []cPhrasing
+	ids []int32 // sorted union of the tokens of every part
+	// words is the mask width in uint64s; masks[i*words:(i+1)*words] are
+	// the parts that hold ids[i].
+	words     int
+	masks     []uint64
+	units     int
+	phrasings []float64 // phrasing.weight of each title and question (units 0..)
 }
 
-type cPhrasing struct {
-	tokens []int32
-	weight float64 // phrasing.weight
-}
+// noSets stands for an article the index has no sets for.
+var noSets = &artData{words: 1}
 
 // qtok is one question token, looked up once per search.
 type qtok struct {
@@ -67,21 +81,33 @@ func (st *langStats) buildCompact(syn [][]synTerm) {
 		}
 		c.syn = append(c.syn, terms)
 	}
-	ids := func(set map[string]bool) []int32 {
-		out := make([]int32, 0, len(set))
-		for t := range set {
-			out = append(out, intern(t))
-		}
-		slices.Sort(out)
-		return out
-	}
 	for id, set := range st.tokens {
-		a := &artData{tokens: ids(set), head: ids(st.head[id])}
-		for _, u := range st.units[id] {
-			a.units = append(a.units, ids(u))
+		units := st.units[id]
+		a := &artData{units: len(units), words: (partUnit + len(units) + 63) / 64}
+		parts := map[int32][]uint64{}
+		mark := func(set map[string]bool, part int) {
+			for t := range set {
+				tid := intern(t)
+				m := parts[tid]
+				if m == nil {
+					m = make([]uint64, a.words)
+					parts[tid] = m
+				}
+				m[part/64] |= 1 << (part % 64)
+			}
+		}
+		mark(set, partAll)
+		mark(st.head[id], partHead)
+		for u, set := range units {
+			mark(set, partUnit+u)
+		}
+		a.ids = slices.Sorted(mapKeys32(parts))
+		a.masks = make([]uint64, 0, len(a.ids)*a.words)
+		for _, tid := range a.ids {
+			a.masks = append(a.masks, parts[tid]...)
 		}
 		for _, ph := range st.phrasings[id] {
-			a.phrasings = append(a.phrasings, cPhrasing{tokens: ids(ph.tokens), weight: ph.weight})
+			a.phrasings = append(a.phrasings, ph.weight)
 		}
 		c.arts[id] = a
 	}
@@ -96,6 +122,28 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 			}
 		}
 	}
+}
+
+func mapKeys32[V any](m map[int32]V) func(func(int32) bool) {
+	return func(yield func(int32) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// mask returns the parts of a that hold token id (nil: none).
+func (a *artData) mask(id int32) []uint64 {
+	if id < 0 {
+		return nil
+	}
+	i, ok := slices.BinarySearch(a.ids, id)
+	if !ok {
+		return nil
+	}
+	return a.masks[i*a.words : (i+1)*a.words]
 }
 
 // question looks the tokens up once.
@@ -115,85 +163,152 @@ func (st *langStats) question(tokens []string, unigramWeight float64, into []qto
 	return into
 }
 
-// has reports whether sorted set holds id.
-func has(set []int32, id int32) bool {
-	if id < 0 {
-		return false
-	}
-	_, ok := slices.BinarySearch(set, id)
-	return ok
-}
-
-func allIDs(set, ids []int32) bool {
-	for _, id := range ids {
-		if !has(set, id) {
-			return false
-		}
-	}
-	return true
-}
-
-// signals computes a hit's signals for question tokens qt; scratch is
-// reused between calls.
+// signals computes the signals of each hit of one question; its scratch
+// slices are reused from hit to hit.
 type signals struct {
-	c       *compactStats
-	qt      []qtok
-	syns    []synMatch
-	covered []int32
-	qw      float64 // sum of the tokens' IDF (similarity)
+	c    *compactStats
+	qt   []qtok
+	syns []synMatch
+	// synQ[i] are the indexes into qt of the tokens that synonym match
+	// syns[i]'s term consists of: they count wherever an alternative of the
+	// term's group is held in full.
+	synQ  [][]int
+	qw    float64 // sum of the tokens' IDF (similarity)
+	total float64 // sum of the tokens' coverage weights
+
+	has, covers []uint64 // per question token, the parts that hold it (covers: or a synonym of it)
+	alt         []uint64
+}
+
+// hitSignals are one hit's signals (the fields of Hit of those names).
+type hitSignals struct {
+	coverage, head, unit, similarity, containment, distinct float64
 }
 
 func (s *signals) reset(c *compactStats, qt []qtok, syns []synMatch) {
 	s.c, s.qt, s.syns = c, qt, syns
-	s.qw = 0
+	s.qw, s.total = 0, 0
 	for _, q := range qt {
 		s.qw += q.idf
+		s.total += q.cw
+	}
+	s.synQ = s.synQ[:0]
+	for _, m := range syns {
+		var idx []int
+		for j, q := range qt {
+			if q.id >= 0 && slices.Contains(c.syn[m.group][m.term], q.id) {
+				idx = append(idx, j)
+			}
+		}
+		s.synQ = append(s.synQ, idx)
 	}
 }
 
-// coverageOf is Index.coverageOf on a compact set.
-func (s *signals) coverageOf(set []int32) float64 {
-	covered := s.covered[:0]
-	for _, m := range s.syns {
+// of computes the signals of article a.
+func (s *signals) of(n int, a *artData) hitSignals {
+	w := a.words
+	s.has = grow(s.has, len(s.qt)*w)
+	s.covers = grow(s.covers, len(s.qt)*w)
+	for j, q := range s.qt {
+		if m := a.mask(q.id); m != nil {
+			copy(s.has[j*w:], m)
+		}
+	}
+	copy(s.covers, s.has)
+	// A token also counts in a part where an alternative of its synonym
+	// term's group is held in full.
+	for i, m := range s.syns {
+		if len(s.synQ[i]) == 0 {
+			continue
+		}
+		s.alt = grow(s.alt, 2*w)
+		either, all := s.alt[:w], s.alt[w:]
 		for _, alt := range s.c.syn[m.group] {
-			if len(alt) > 0 && allIDs(set, alt) {
-				covered = append(covered, s.c.syn[m.group][m.term]...)
-				break
+			if len(alt) == 0 {
+				continue
+			}
+			for k := range all {
+				all[k] = ^uint64(0)
+			}
+			for _, id := range alt {
+				pm := a.mask(id)
+				if pm == nil {
+					clear(all)
+					break
+				}
+				for k := range all {
+					all[k] &= pm[k]
+				}
+			}
+			for k := range either {
+				either[k] |= all[k]
+			}
+		}
+		for _, j := range s.synQ[i] {
+			for k := range either {
+				s.covers[j*w+k] |= either[k]
 			}
 		}
 	}
-	s.covered = covered
-	var got, total float64
-	for _, q := range s.qt {
-		total += q.cw
-		if has(set, q.id) || q.id >= 0 && slices.Contains(covered, q.id) {
+	out := hitSignals{
+		coverage: s.coverage(w, partAll),
+		head:     s.coverage(w, partHead),
+		distinct: s.distinct(n, w),
+	}
+	for u := range a.units {
+		out.unit = max(out.unit, s.coverage(w, partUnit+u))
+	}
+	for i, weight := range a.phrasings {
+		inter := s.inter(w, partUnit+i)
+		if union := s.qw + weight - inter; union > 0 {
+			out.similarity = max(out.similarity, inter/union)
+		}
+		if weight > 0 {
+			out.containment = max(out.containment, inter/weight)
+		}
+	}
+	return out
+}
+
+// grow returns buf resized to n, zeroed.
+func grow(buf []uint64, n int) []uint64 {
+	if cap(buf) < n {
+		return make([]uint64, n)
+	}
+	buf = buf[:n]
+	clear(buf)
+	return buf
+}
+
+func bit(masks []uint64, w, j, part int) bool {
+	return masks[j*w+part/64]&(1<<(part%64)) != 0
+}
+
+// coverage is the IDF-weighted share of the question's tokens in part,
+// synonyms included.
+func (s *signals) coverage(w, part int) float64 {
+	if s.total == 0 {
+		return 0
+	}
+	var got float64
+	for j, q := range s.qt {
+		if bit(s.covers, w, j, part) {
 			got += q.cw
 		}
 	}
-	if total == 0 {
-		return 0
-	}
-	return got / total
+	return got / s.total
 }
 
-// unitCoverage is Index.unitCoverage.
-func (s *signals) unitCoverage(a *artData) float64 {
-	best := 0.0
-	for _, u := range a.units {
-		best = max(best, s.coverageOf(u))
-	}
-	return best
-}
-
-// distinct is the package's distinct.
-func (s *signals) distinct(n int, set []int32) float64 {
+// distinct is the IDF-weighted share of the question's distinctive tokens
+// (few articles use them) the article holds; 1 when it has none.
+func (s *signals) distinct(n, w int) float64 {
 	var got, total float64
-	for _, q := range s.qt {
+	for j, q := range s.qt {
 		if q.df == 0 || float64(q.df) > distinctShare*float64(n) || q.uni {
 			continue
 		}
 		total += q.idf
-		if has(set, q.id) {
+		if bit(s.has, w, j, partAll) {
 			got += q.idf
 		}
 	}
@@ -203,33 +318,11 @@ func (s *signals) distinct(n int, set []int32) float64 {
 	return got / total
 }
 
-// similarity and containment are the package's functions of that name.
-func (s *signals) similarity(phs []cPhrasing) float64 {
-	best := 0.0
-	for _, ph := range phs {
-		inter := s.inter(ph.tokens)
-		if union := s.qw + ph.weight - inter; union > 0 {
-			best = max(best, inter/union)
-		}
-	}
-	return best
-}
-
-func (s *signals) containment(phs []cPhrasing) float64 {
-	best := 0.0
-	for _, ph := range phs {
-		inter := s.inter(ph.tokens)
-		if ph.weight > 0 {
-			best = max(best, inter/ph.weight)
-		}
-	}
-	return best
-}
-
-func (s *signals) inter(set []int32) float64 {
+// inter is the IDF weight of the question tokens part holds (no synonyms).
+func (s *signals) inter(w, part int) float64 {
 	var inter float64
-	for _, q := range s.qt {
-		if has(set, q.id) {
+	for j, q := range s.qt {
+		if bit(s.has, w, j, part) {
 			inter += q.idf
 		}
 	}

@@ -2,7 +2,12 @@ package index
 
 import (
 	"context"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"faqbot/content"
 	"faqbot/index/zh"
@@ -11,17 +16,68 @@ import (
 
 // TestCompactSignals: the compact sets give every signal exactly (bit for
 // bit) what the map forms give, for the regression questions against every
-// article.
+// article: on the real content (every article's parts fit one mask word)
+// and with an article of 150 passages (three mask words).
 func TestCompactSignals(t *testing.T) {
 	k, err := kb.Load(content.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkCompact(t, k, 1)
+	long, err := kb.Load(withLongArticle(t, 150))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCompact(t, long, 3)
+	if !isUnigram("医") || isUnigram("医保") || isUnigram("a") || isUnigram("") {
+		t.Error("isUnigram")
+	}
+}
+
+// withLongArticle is the real content with one zh and one en article
+// grown to n passages: each of its sections again under new headings.
+func withLongArticle(t *testing.T, n int) fs.FS {
+	m := fstest.MapFS{}
+	err := fs.WalkDir(content.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(content.FS, path)
+		m[path] = &fstest.MapFile{Data: data}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"zh/remote-filing.md", "en/remote-filing.md"} {
+		data := m[path].Data
+		var more strings.Builder
+		for i := 0; more.Len() == 0 || strings.Count(more.String(), "\n## ") < n; i++ {
+			for _, sec := range strings.Split(string(data), "\n## ")[1:] {
+				head, body, _ := strings.Cut(sec, "\n")
+				fmt.Fprintf(&more, "\n## %s %d\n%s\n", head, i, body)
+			}
+		}
+		m[path] = &fstest.MapFile{Data: append(slices.Clone(data), more.String()...)}
+	}
+	return m
+}
+
+func checkCompact(t *testing.T, k *kb.KB, maxWords int) {
 	ix, err := Build(context.Background(), k, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ix.Close()
+	words := 0
+	for _, st := range ix.langs {
+		for _, a := range st.compact.arts {
+			words = max(words, a.words)
+		}
+	}
+	if words != maxWords {
+		t.Fatalf("widest mask: %d words, want %d", words, maxWords)
+	}
 	f, _ := content.FS.Open("regression.tsv")
 	cases, err := kb.ParseLabelled(f)
 	if err != nil {
@@ -45,8 +101,8 @@ func TestCompactSignals(t *testing.T) {
 				if art == nil {
 					continue
 				}
-				got := []float64{sig.coverageOf(art.tokens), sig.coverageOf(art.head), sig.unitCoverage(art),
-					sig.similarity(art.phrasings), sig.containment(art.phrasings), sig.distinct(st.n, art.tokens)}
+				hs := sig.of(st.n, art)
+				got := []float64{hs.coverage, hs.head, hs.unit, hs.similarity, hs.containment, hs.distinct}
 				want := []float64{ix.coverage(st, id, tokens, syns), ix.coverageOf(st, st.head[id], tokens, syns),
 					ix.unitCoverage(st, id, tokens, syns), similarity(st, st.phrasings[id], tokens),
 					containment(st, st.phrasings[id], tokens), distinct(st, id, tokens)}
@@ -57,9 +113,6 @@ func TestCompactSignals(t *testing.T) {
 				}
 			}
 		}
-	}
-	if !isUnigram("医") || isUnigram("医保") || isUnigram("a") || isUnigram("") {
-		t.Error("isUnigram")
 	}
 }
 

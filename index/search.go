@@ -177,19 +177,20 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 		a := byID[id]
 		art := st.compact.arts[id]
 		if art == nil {
-			art = &artData{} // an index opened for other content: no sets, as the maps had none
+			art = noSets // an index opened for other content: no sets, as the maps had none
 		}
+		hs := sig.of(st.n, art)
 		hits = append(hits, Hit{
 			ID:         id,
 			Section:    a.section,
 			Raw:        a.phrasing + p.PassageWeight*a.passage,
-			Coverage:   sig.coverageOf(art.tokens),
-			Head:       sig.coverageOf(art.head),
-			Unit:       sig.unitCoverage(art),
+			Coverage:   hs.coverage,
+			Head:       hs.head,
+			Unit:       hs.unit,
 			RawAbs:     a.phrasing + p.PassageWeight*a.passage,
-			Similarity: sig.similarity(art.phrasings),
-			Contain:    sig.containment(art.phrasings),
-			Distinct:   sig.distinct(st.n, art.tokens),
+			Similarity: hs.similarity,
+			Contain:    hs.containment,
+			Distinct:   hs.distinct,
 			Tokens:     len(tokens),
 			Unknown:    unknown,
 		})
