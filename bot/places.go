@@ -8,9 +8,10 @@ import (
 
 // place is a province or city a question may name.
 type place struct {
-	name     string // 上海, 西安
-	province string // the province of a city ("" for a province or municipality)
-	en       string // Latin spellings, "|"-separated
+	name     string      // 上海, 西安
+	province string      // the province of a city ("" for a province or municipality)
+	en       string      // Latin spellings, "|"-separated
+	terms    index.Terms // name, then the Latin spellings
 }
 
 // placeList are China's provinces and its larger cities: enough to tell that
@@ -36,7 +37,9 @@ var placeList = func() []place {
 呼和浩特:内蒙古:hohhot 南宁:广西:nanning 拉萨:西藏:lhasa 银川:宁夏:yinchuan 乌鲁木齐:新疆:urumqi
 `) {
 		f := strings.SplitN(s, ":", 3)
-		out = append(out, place{name: f[0], province: f[1], en: strings.ReplaceAll(f[2], "-", " ")})
+		p := place{name: f[0], province: f[1], en: strings.ReplaceAll(f[2], "-", " ")}
+		p.terms = index.NewTerms(append([]string{p.name}, strings.Split(p.en, "|")...)...)
+		out = append(out, p)
 	}
 	return out
 }()
@@ -44,9 +47,9 @@ var placeList = func() []place {
 // placesIn returns the places a question names.
 func placesIn(question string) []place {
 	var out []place
+	text := index.NewText(question)
 	for _, p := range placeList {
-		terms := append([]string{p.name}, strings.Split(p.en, "|")...)
-		if index.FindTerm(question, terms) != "" {
+		if text.Find(p.terms) != "" {
 			out = append(out, p)
 		}
 	}
@@ -57,8 +60,9 @@ func placesIn(question string) []place {
 // none); a follow-up naming a new one drops the previous place from the
 // subject it is read with.
 func placeIn(text string) string {
+	folded := index.NewText(text)
 	for _, p := range placeList {
-		if t := index.FindTerm(text, append([]string{p.name}, strings.Split(p.en, "|")...)); t != "" {
+		if t := folded.Find(p.terms); t != "" {
 			return t
 		}
 	}

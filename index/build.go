@@ -29,6 +29,8 @@ type Index struct {
 	// vocab counts the Latin words of the articles and synonyms, for
 	// correcting English typos.
 	vocab map[string]int
+	// recent are the last questions analyzed (analyzed.go).
+	recent recent
 }
 
 // langStats holds, per language, how many articles use each token, and each

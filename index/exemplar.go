@@ -49,7 +49,7 @@ func (ix *Index) Closest(ex *Exemplars, question, lang string) float64 {
 		return 0
 	}
 	var tokens []string
-	for _, t := range analyze(ix.an, ix.correct(zh.Fold(question))) {
+	for _, t := range ix.analyzed(question).tokens {
 		if len(t) > 1 {
 			tokens = append(tokens, t)
 		}

@@ -99,8 +99,8 @@ func (ix *Index) Missing(question, lang, id string) Missing {
 	if !ok || st.tokens[id] == nil {
 		return Missing{}
 	}
-	folded := ix.correct(zh.Fold(question))
-	tokens, syns := analyze(ix.an, folded), ix.expand(folded)
+	q := ix.analyzed(question)
+	tokens, syns := q.tokens, q.syns
 	m := ix.missing(st, st.tokens[id], tokens, syns)
 	h := ix.missing(st, st.head[id], tokens, syns)
 	m.HeadMax, m.HeadMass = h.Max, h.Mass

@@ -95,11 +95,11 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 	if !ok {
 		return nil, fmt.Errorf("search: unknown language %q", lang)
 	}
-	folded := ix.correct(zh.Fold(question))
-	tokens := slices.DeleteFunc(analyze(ix.an, folded), func(t string) bool {
+	q := ix.analyzed(question)
+	tokens := slices.DeleteFunc(slices.Clone(q.tokens), func(t string) bool {
 		return len(t) == 1 // a lone Latin letter or digit ("<b>", "class b") says nothing
 	})
-	syns := ix.expand(folded)
+	syns := q.syns
 	if len(tokens) == 0 {
 		return nil, nil
 	}
@@ -291,11 +291,37 @@ func hasTerm(folded, words, term string) bool {
 // FindTerm returns the first of terms that text contains, comparing folded
 // forms with the same whole-word rule as synonym expansion; "" if none.
 func FindTerm(text string, terms []string) string {
-	folded := zh.Fold(text)
-	words := wordsOf(folded)
-	for _, t := range terms {
-		if hasTerm(folded, words, zh.Fold(t)) {
-			return t
+	return NewText(text).Find(NewTerms(terms...))
+}
+
+// Terms are terms folded once, to be looked for in many texts.
+type Terms struct{ spelled, folded []string }
+
+// NewTerms folds terms.
+func NewTerms(terms ...string) Terms {
+	t := Terms{spelled: terms, folded: make([]string, len(terms))}
+	for i, s := range terms {
+		t.folded[i] = zh.Fold(s)
+	}
+	return t
+}
+
+// Text is a text folded once, to look for many terms in (FindTerm folds
+// both every time).
+type Text struct{ folded, words string }
+
+// NewText folds text.
+func NewText(text string) Text {
+	f := zh.Fold(text)
+	return Text{f, wordsOf(f)}
+}
+
+// Find returns the first of terms the text holds, as terms spell it; ""
+// if none.
+func (t Text) Find(terms Terms) string {
+	for i, f := range terms.folded {
+		if hasTerm(t.folded, t.words, f) {
+			return terms.spelled[i]
 		}
 	}
 	return ""
