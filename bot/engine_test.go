@@ -152,13 +152,13 @@ func TestRegression(t *testing.T) {
 		wrong                    float64 // most
 		requirePresence          bool
 	}{
-		{"content/regression.tsv", func() (interface{ Read([]byte) (int, error) }, error) { return content.FS.Open("regression.tsv") }, 0.81, 0.97, 0, 0.02, true},
-		{"bot/testdata/uncovered.tsv", file("testdata/uncovered.tsv"), 0, 0, 0.88, 0.05, true},
+		{"content/regression.tsv", func() (interface{ Read([]byte) (int, error) }, error) { return content.FS.Open("regression.tsv") }, 0.80, 0.97, 0, 0.02, true},
+		{"bot/testdata/uncovered.tsv", file("testdata/uncovered.tsv"), 0, 0, 0.84, 0.055, true},
 		{"bot/testdata/nearmiss.tsv", file("testdata/nearmiss.tsv"), 0, 0.97, 0, 0.03, true},
 		{"bot/testdata/heldout.tsv", file("testdata/heldout.tsv"), 0.92, 0.97, 0, 0.03, true},
-		{"bot/testdata/uncovered.blind.tsv", file("testdata/uncovered.blind.tsv"), 0, 0, 0.77, 0.12, true},
+		{"bot/testdata/uncovered.blind.tsv", file("testdata/uncovered.blind.tsv"), 0, 0, 0.80, 0.08, true},
 		{"bot/testdata/nearmiss.blind.tsv", file("testdata/nearmiss.blind.tsv"), 0, 0.95, 0, 0.05, true},
-		{"../shared/eval/dev.tsv", file("../../shared/eval/dev.tsv"), 0.92, 0.95, 0, 0.02, false},
+		{"../shared/eval/dev.tsv", file("../../shared/eval/dev.tsv"), 0.94, 0.95, 0, 0.02, false},
 	}
 	for _, s := range sets {
 		f, err := s.open()

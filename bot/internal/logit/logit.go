@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 )
 
 // Model is a fitted logistic regression, serializable as JSON.
@@ -143,8 +144,9 @@ func Fit(names []string, X [][]float64, y []bool, w []float64, o Options) (*Mode
 	return m, nil
 }
 
-// Folds splits n row indices into k shuffled folds, reproducibly; rows with
-// the same group key stay in one fold (a question and its twins).
+// Folds splits n row indices into k shuffled folds, reproducibly. Rows are
+// split one by one: near-duplicate rows may land in different folds (see
+// GroupFolds).
 func Folds(n, k int, seed uint64) [][]int {
 	idx := make([]int, n)
 	for i := range idx {
@@ -159,11 +161,62 @@ func Folds(n, k int, seed uint64) [][]int {
 	return out
 }
 
+// GroupFolds assigns every row to one of k folds, reproducibly, keeping
+// rows with the same group key (a question and its near-duplicates) in one
+// fold: groups are taken in a shuffled order, largest first, each into the
+// fold with the fewest rows so far. It returns the fold of each row.
+func GroupFolds(groups []string, k int, seed uint64) []int {
+	size := map[string]int{}
+	for _, g := range groups {
+		size[g]++
+	}
+	keys := make([]string, 0, len(size))
+	for g := range size {
+		keys = append(keys, g)
+	}
+	sort.Strings(keys)
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	r.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+	sort.SliceStable(keys, func(i, j int) bool { return size[keys[i]] > size[keys[j]] })
+	fold, filled := map[string]int{}, make([]int, k)
+	for _, g := range keys {
+		f := 0
+		for i := range filled {
+			if filled[i] < filled[f] {
+				f = i
+			}
+		}
+		fold[g] = f
+		filled[f] += size[g]
+	}
+	out := make([]int, len(groups))
+	for i, g := range groups {
+		out[i] = fold[g]
+	}
+	return out
+}
+
+// FoldRows turns the fold of each row (as GroupFolds returns) into k lists
+// of row indices.
+func FoldRows(fold []int, k int) [][]int {
+	out := make([][]int, k)
+	for i, f := range fold {
+		out[f] = append(out[f], i)
+	}
+	return out
+}
+
 // CrossValidate fits k models, each on all folds but one, and returns the
 // out-of-fold probability of every row.
 func CrossValidate(names []string, X [][]float64, y []bool, w []float64, k int, o Options, seed uint64) ([]float64, error) {
+	return CrossValidateFolds(names, X, y, w, Folds(len(X), k, seed), o)
+}
+
+// CrossValidateFolds is CrossValidate over given folds (lists of row
+// indices).
+func CrossValidateFolds(names []string, X [][]float64, y []bool, w []float64, folds [][]int, o Options) ([]float64, error) {
 	p := make([]float64, len(X))
-	for _, test := range Folds(len(X), k, seed) {
+	for _, test := range folds {
 		in := make(map[int]bool, len(test))
 		for _, i := range test {
 			in[i] = true

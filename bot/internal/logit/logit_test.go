@@ -85,3 +85,38 @@ func abs(x float64) float64 {
 	}
 	return x
 }
+
+// TestGroupFolds: a group never spans two folds, every row gets a fold, the
+// folds are about even, and the same seed gives the same folds.
+func TestGroupFolds(t *testing.T) {
+	var groups []string
+	for i := range 200 {
+		groups = append(groups, string(rune('a'+i%37))+string(rune('a'+i%3)))
+	}
+	fold := GroupFolds(groups, 5, 3)
+	of := map[string]int{}
+	for i, g := range groups {
+		if f, ok := of[g]; ok && f != fold[i] {
+			t.Fatalf("group %q in folds %d and %d", g, f, fold[i])
+		}
+		of[g] = fold[i]
+	}
+	rows := FoldRows(fold, 5)
+	n := 0
+	for _, r := range rows {
+		n += len(r)
+		if len(r) < 30 || len(r) > 50 {
+			t.Errorf("fold sizes %d %d %d %d %d: want about 40 each", len(rows[0]), len(rows[1]), len(rows[2]), len(rows[3]), len(rows[4]))
+			break
+		}
+	}
+	if n != len(groups) {
+		t.Errorf("%d rows in folds, want %d", n, len(groups))
+	}
+	again := GroupFolds(groups, 5, 3)
+	for i := range fold {
+		if fold[i] != again[i] {
+			t.Fatal("same seed, different folds")
+		}
+	}
+}
