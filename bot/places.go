@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strings"
 
 	"faqbot/index"
@@ -41,13 +42,38 @@ var placeList = func() []place {
 	return out
 }()
 
-// placesIn returns the places a question names.
+// placeTerms are the terms FindTerm looks for, every place's in placeList
+// order (its name, then its Latin spellings), and placeOf the index in
+// placeList of each.
+var placeTerms, placeOf = func() ([]string, []int) {
+	var terms []string
+	var of []int
+	for i, p := range placeList {
+		for _, t := range append([]string{p.name}, strings.Split(p.en, "|")...) {
+			terms = append(terms, t)
+			of = append(of, i)
+		}
+	}
+	return terms, of
+}()
+
+// placesIn returns the places a question names, in placeList order. One
+// FindTerm over every place's terms finds the first; the search goes on
+// after that place's terms, so the question is folded once per place found
+// plus once, not once per place in the list.
 func placesIn(question string) []place {
 	var out []place
-	for _, p := range placeList {
-		terms := append([]string{p.name}, strings.Split(p.en, "|")...)
-		if index.FindTerm(question, terms) != "" {
-			out = append(out, p)
+	for from := 0; from < len(placeTerms); {
+		t := index.FindTerm(question, placeTerms[from:])
+		if t == "" {
+			break
+		}
+		// FindTerm returns the first term that matches: the first one
+		// spelled t at or after from is it (an equal term matches alike).
+		i := from + slices.Index(placeTerms[from:], t)
+		p := placeOf[i]
+		out = append(out, placeList[p])
+		for from = i; from < len(placeTerms) && placeOf[from] == p; from++ {
 		}
 	}
 	return out
@@ -57,12 +83,7 @@ func placesIn(question string) []place {
 // none); a follow-up naming a new one drops the previous place from the
 // subject it is read with.
 func placeIn(text string) string {
-	for _, p := range placeList {
-		if t := index.FindTerm(text, append([]string{p.name}, strings.Split(p.en, "|")...)); t != "" {
-			return t
-		}
-	}
-	return ""
+	return index.FindTerm(text, placeTerms)
 }
 
 // placeFits reports whether a local article's region (zh, e.g. "西安",
