@@ -36,32 +36,39 @@ func placeInOracle(text string) string {
 // TestPlacesInOracle: placesIn and placeIn find what one FindTerm per place
 // finds, in the same order, on every labelled question and on texts naming
 // several places in every spelling.
-func TestPlacesInOracle(t *testing.T) {
+// labelledTexts are every question of the project's labelled sets
+// (content/regression.tsv, bot/testdata/*.tsv, every column), for oracle
+// tests.
+func labelledTexts(t *testing.T) []string {
+	t.Helper()
 	var texts []string
-	files := []string{"regression.tsv"}
-	for _, f := range files {
-		file, err := content.FS.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cases, err := kb.ParseLabelled(file)
-		file.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range cases {
-			texts = append(texts, c.Question)
-		}
+	file, err := content.FS.Open("regression.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases, err := kb.ParseLabelled(file)
+	file.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		texts = append(texts, c.Question)
 	}
 	tsvs, _ := fs.Glob(os.DirFS("testdata"), "*.tsv")
 	for _, f := range tsvs {
 		data, _ := fs.ReadFile(os.DirFS("testdata"), f)
 		for _, line := range strings.Split(string(data), "\n") {
-			for _, col := range strings.Split(line, "\t") {
-				texts = append(texts, col)
-			}
+			texts = append(texts, strings.Split(line, "\t")...)
 		}
 	}
+	if len(texts) < 500 {
+		t.Fatalf("only %d labelled texts", len(texts))
+	}
+	return texts
+}
+
+func TestPlacesInOracle(t *testing.T) {
+	texts := labelledTexts(t)
 	for i, p := range placeList {
 		q := placeList[(i*7+3)%len(placeList)]
 		texts = append(texts, p.name+"的医保在"+q.name+"能用吗", "moving from "+strings.ReplaceAll(p.en, "|", " to ")+" to "+q.en,

@@ -18,6 +18,7 @@
 #   deploy/loadtest/run.sh            # N=3000 C=16 ROUNDS=3
 #   N=10000 C=32 deploy/loadtest/run.sh
 #   WECHAT=0 deploy/loadtest/run.sh   # without the WeChat modes
+#   FAQBOT=/tmp/faqbot-old deploy/loadtest/run.sh   # another build of faqbot
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,7 +33,8 @@ server_pid=""
 cleanup() { if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-(cd "$root" && go build -o "$tmp/faqbot" ./cmd/faqbot && go build -o "$tmp/loadtest" ./deploy/loadtest)
+(cd "$root" && go build -o "$tmp/loadtest" ./deploy/loadtest)
+if [ -n "${FAQBOT:-}" ]; then cp "$FAQBOT" "$tmp/faqbot"; else (cd "$root" && go build -o "$tmp/faqbot" ./cmd/faqbot); fi
 token=loadtest-token aes=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG appid=wxloadtest0000000
 WECHAT_TOKEN=$token WECHAT_AES_KEY=$aes WECHAT_APPID=$appid FAQBOT_RELAY_SECRET= \
 	"$tmp/faqbot" serve -addr 127.0.0.1:0 -data "$tmp/data" >"$tmp/serve.out" 2>"$tmp/serve.err" &
