@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -90,4 +94,39 @@ func BenchmarkServeAsk(b *testing.B) {
 	b.Run("repeat", func(b *testing.B) {
 		run(b, func(i int64) error { return ask(questions[0], fmt.Sprintf("bench-%d-%d", base, i)) })
 	})
+}
+
+// BenchmarkServeAskHandler is POST /api/ask through serve's handler without
+// the network (one question repeated, from the answer cache; each request a
+// new user, whose context is read and written behind): what the server
+// spends on a cached answer, with allocations.
+//
+//	go test -run '^$' -bench ServeAskHandler -benchmem ./cmd/faqbot
+func BenchmarkServeAskHandler(b *testing.B) {
+	cfg := defaultConfig()
+	cfg.Data = b.TempDir()
+	cfg.Web.Secret = ""
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	srv, err := newServer(context.Background(), cfg, log, stdio{strings.NewReader(""), io.Discard, io.Discard})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(srv.close)
+	ask := func(user string) {
+		body := `{"question":"医保卡丢了怎么办","user":"` + user + `"}`
+		req := httptest.NewRequest(http.MethodPost, "/api/ask", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		srv.handler.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatalf("HTTP %d: %s", w.Code, w.Body)
+		}
+	}
+	ask("warm")
+	base := time.Now().UnixNano()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		ask("bench-" + strconv.FormatInt(base+int64(i), 10))
+	}
 }

@@ -9,7 +9,9 @@
 #                                questions of content/regression.tsv, each
 #                                numbered) from a new user
 #   POST /api/ask q=repeat       one question every time (the answer cache)
-#   POST /wechat plain and safe  (distinct MsgIds, the dozen built-in questions)
+#   POST /wechat safe mode       (encrypted, distinct MsgIds, the dozen built-in
+#                                questions; with an EncodingAESKey set, serve
+#                                refuses plaintext pushes)
 #
 # and prints each /api/ask figure as a ratio of /healthz's req/s in the same
 # round. The machine may be busy with other work: compare only ratios, and
@@ -17,7 +19,7 @@
 #
 #   deploy/loadtest/run.sh            # N=3000 C=16 ROUNDS=3
 #   N=10000 C=32 deploy/loadtest/run.sh
-#   WECHAT=0 deploy/loadtest/run.sh   # without the WeChat modes
+#   WECHAT=0 deploy/loadtest/run.sh   # without WeChat
 #   FAQBOT=/tmp/faqbot-old deploy/loadtest/run.sh   # another build of faqbot
 set -euo pipefail
 
@@ -63,7 +65,6 @@ for round in $(seq "$ROUNDS"); do
 	hr=$(rps <<<"$h") dr=$(rps <<<"$d") rr=$(rps <<<"$r")
 	awk -v h="$hr" -v d="$dr" -v r="$rr" 'BEGIN { printf "ratio to /healthz: ask distinct %.3f, ask repeated %.3f\n", d/h, r/h }'
 	if [ "$WECHAT" = 1 ]; then
-		lt -mode wechat-plain
 		lt -mode wechat-safe
 	fi
 done
