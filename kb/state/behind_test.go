@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"faqbot/kb"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -124,11 +125,14 @@ func TestBehindCrashWindow(t *testing.T) {
 
 // TestBehindNeverWaitsForDisk: while another write transaction holds bbolt's
 // writer lock (a slow fsync, a big batch), writing behind, reading back and
-// logging a question return at once, and what waits for the writer is
-// still read.
+// logging a question return at once, what waits for the writer is still
+// read, and so is a value already on disk.
 func TestBehindNeverWaitsForDisk(t *testing.T) {
 	s := openTestStore(t, t.TempDir())
 	defer s.Close()
+	if err := s.PutTemp("convo", "on-disk", []byte("old"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
 	tx, err := s.db.Begin(true) // holds the writer lock
 	if err != nil {
 		t.Fatal(err)
@@ -141,10 +145,14 @@ func TestBehindNeverWaitsForDisk(t *testing.T) {
 				return
 			}
 			if v, ok, err := s.GetTemp("convo", "u"); err != nil || !ok || len(v) != 1 || v[0] != byte(i) {
-				done <- err
+				done <- fmt.Errorf("value %d written behind: %v %v %v", i, v, ok, err)
 				return
 			}
 			time.Sleep(time.Millisecond) // let the writer take a batch and block on the lock
+		}
+		if v, ok, err := s.GetTemp("convo", "on-disk"); err != nil || !ok || string(v) != "old" {
+			done <- fmt.Errorf("value on disk: %q %v %v", v, ok, err)
+			return
 		}
 		done <- s.RecordQuestion(kb.LogEntry{Question: "q"})
 	}()
