@@ -57,8 +57,9 @@ type Store struct {
 	onLogError func(error)
 }
 
-// SetLogErrorHandler sets where failed background query-log writes are
-// reported (a logger); call it before the first RecordQuestion.
+// SetLogErrorHandler sets where failed background writes (the query log
+// and the values written behind, one batch) are reported (a logger); call
+// it before the first RecordQuestion or PutTempBehind.
 func (s *Store) SetLogErrorHandler(fn func(error)) { s.onLogError = fn }
 
 // Open opens (creating if needed) the state store in dir. A second
