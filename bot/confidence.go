@@ -210,17 +210,25 @@ func b2f(b bool) float64 {
 // isJunk reports a message that cannot be a question: fewer than two
 // distinct letters (医医医医医, "aaaa"), or no Chinese or Latin letter.
 func isJunk(text string) bool {
-	seen := map[rune]bool{}
+	first, two := rune(-1), false // the first letter; whether another one follows
 	words := false
 	for _, r := range strings.ToLower(text) {
 		if unicode.Is(unicode.Han, r) || r >= 'a' && r <= 'z' {
 			words = true
 		}
 		if unicode.IsLetter(r) {
-			seen[r] = true
+			switch {
+			case first < 0:
+				first = r
+			case r != first:
+				two = true
+			}
+		}
+		if words && two {
+			return false
 		}
 	}
-	return !words || len(seen) < 2
+	return true
 }
 
 // about reports whether article id is about term: its title, questions or

@@ -19,7 +19,9 @@ import (
 // Memory keeps short-lived values under a kind and a key; the engine keeps
 // each conversation's context in it. *state.Store and bottest.State are
 // Memories (the store makes the context survive a restart and, shared,
-// reach other replicas); NewMemory is one in process.
+// reach other replicas; `faqbot serve` on bbolt uses its Behind view, which
+// writes behind, so no question waits for the disk); NewMemory is one in
+// process.
 type Memory interface {
 	GetTemp(kind, key string) ([]byte, bool, error)
 	PutTemp(kind, key string, val []byte, ttl time.Duration) error

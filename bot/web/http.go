@@ -1,10 +1,13 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"sync"
 )
 
 // handlerFunc is one relay route. It either writes its reply and returns
@@ -58,12 +61,29 @@ func serve(log *slog.Logger, w http.ResponseWriter, r *http.Request, h handlerFu
 	writeJSON(w, he.code, map[string]string{"error": he.msg})
 }
 
+// jsonBufs are writeJSON's buffers, reused across replies.
+var jsonBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // writeJSON sends v as a JSON reply: never cached, never sniffed as HTML.
+// The reply is encoded first, so it goes out with its Content-Length in
+// one write (not chunked, as net/http sends a body over 2 kB of unknown
+// length).
 func writeJSON(w http.ResponseWriter, code int, v any) {
+	buf := jsonBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 { // an outsized reply is not kept
+			buf.Reset()
+			jsonBufs.Put(buf)
+		}
+	}()
+	err := json.NewEncoder(buf).Encode(v)
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
+	if err == nil {
+		h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	}
 	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(v)
+	w.Write(buf.Bytes())
 }

@@ -366,3 +366,37 @@ func TestRelayErrors(t *testing.T) {
 		t.Errorf("a refused request is not one log line:\n%s", logs)
 	}
 }
+
+// TestRelayContentLength: a reply goes out whole with its Content-Length,
+// not chunked, also when it is over net/http's 2 kB chunking threshold (a
+// whole article).
+func TestRelayContentLength(t *testing.T) {
+	t.Parallel()
+	env := newRelayEnv(t, "")
+	big := false
+	for _, r := range []struct{ method, path, body string }{
+		{http.MethodPost, "/api/ask", `{"question":"医保卡丢了怎么办"}`},
+		{http.MethodPost, "/api/ask", `{}`},
+		{http.MethodGet, "/api/article?id=lost-card&lang=zh", ""},
+		{http.MethodGet, "/api/article?id=remote-filing&lang=en", ""},
+	} {
+		req, _ := http.NewRequest(r.method, env.srv.URL+r.path, strings.NewReader(r.body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.ContentLength != int64(len(data)) || len(resp.TransferEncoding) > 0 {
+			t.Errorf("%s %s: Content-Length %d, Transfer-Encoding %v, body %d bytes", r.method, r.path, resp.ContentLength, resp.TransferEncoding, len(data))
+		}
+		if !json.Valid(data) {
+			t.Errorf("%s %s: body is not JSON: %.80s", r.method, r.path, data)
+		}
+		big = big || len(data) > 2048
+	}
+	if !big {
+		t.Error("no reply over 2 kB: the test checks little")
+	}
+}

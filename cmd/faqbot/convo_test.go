@@ -119,3 +119,49 @@ func TestChatFollowUp(t *testing.T) {
 		t.Errorf("ask: %v\n%s", err, out)
 	}
 }
+
+// TestServeContextSurvivesRestart: on bbolt the conversation context is
+// written behind (in memory at once, on disk with the next batch); a clean
+// restart between a question and its follow-up keeps it, and a follow-up
+// asked at once after its question, before any batch is written, is read
+// in context too.
+func TestServeContextSurvivesRestart(t *testing.T) {
+	data := t.TempDir()
+	start := func(name string) *replica {
+		return startServer(t, name, func(cfg *config) { cfg.Data = data })
+	}
+	ask := func(r *replica, user, q string) (id, context string) {
+		t.Helper()
+		body, _ := json.Marshal(map[string]string{"question": q, "user": user})
+		code, out := r.do(t, http.MethodPost, "/api/ask", "application/json", string(body))
+		var a struct {
+			Answered    bool
+			ID, Context string
+		}
+		if err := json.Unmarshal([]byte(out), &a); err != nil || code != 200 {
+			t.Fatalf("%q: HTTP %d %v", q, code, err)
+		}
+		if !a.Answered {
+			return "-", a.Context
+		}
+		return a.ID, a.Context
+	}
+	first := start("first")
+	if id, _ := ask(first, "alice", "医保卡丢了怎么办"); id != "lost-card" {
+		t.Fatalf("first question: %s", id)
+	}
+	if id, c := ask(first, "bob", "医保卡丢了怎么办"); id != "lost-card" || c != "" {
+		t.Fatalf("bob's question: %s (context %q)", id, c)
+	}
+	if id, c := ask(first, "bob", "补办要多久?"); id != "lost-card" || c != "lost-card" {
+		t.Errorf("follow-up at once: %s (context %q), want lost-card in context", id, c)
+	}
+	first.stop()
+	second := start("second")
+	if id, c := ask(second, "alice", "补办要多久?"); id != "lost-card" || c != "lost-card" {
+		t.Errorf("follow-up after a restart: %s (context %q), want lost-card in context", id, c)
+	}
+	if id, c := ask(second, "carol", "补办要多久?"); c != "" {
+		t.Errorf("carol has no context, got %s in context %q", id, c)
+	}
+}

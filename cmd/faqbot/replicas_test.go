@@ -62,7 +62,7 @@ func startReplica(t *testing.T, name, stateURL, tgAPI string) *replica {
 // startServer starts newServer on a loopback port with its own data
 // directory, the unsigned relay and what set configures, and stops it when
 // the test ends.
-func startServer(t *testing.T, name string, set func(*config)) *replica {
+func startServer(t testing.TB, name string, set func(*config)) *replica {
 	t.Helper()
 	cfg := defaultConfig()
 	cfg.Data = t.TempDir()

@@ -22,6 +22,7 @@ import (
 	"faqbot/content"
 	"faqbot/index"
 	"faqbot/kb"
+	"faqbot/kb/state"
 )
 
 // server is everything `faqbot serve` runs, built by newServer so tests can
@@ -75,7 +76,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 		return nil, err
 	}
 	srv.store, srv.closeSt = store, closeStore
-	store.SetLogErrorHandler(func(err error) { log.Error("query log write failed", "err", err) })
+	store.SetLogErrorHandler(func(err error) { log.Error("query log write failed (with the contexts written behind)", "err", err) })
 	start := time.Now()
 	p := newProgress(cfg.stderr)
 	p.stage("opening or building the index of %d articles", len(k.IDs()))
@@ -94,7 +95,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 	opts.CacheSize = bot.DefaultCacheSize // popular questions from memory; emptied on every reindex
 	srv.engine = bot.NewEngine(srv.live, opts, bot.Deps{
 		Journal: store, Log: log, HashUser: store.HashUser, Metrics: srv.metrics,
-		Memory: store, // conversation context for follow-ups
+		Memory: convoMemory(store), // conversation context for follow-ups
 	})
 	if _, err := loadRegression(cfg); err != nil {
 		srv.close()
@@ -120,6 +121,17 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 	}
 	srv.handler = mux
 	return srv, nil
+}
+
+// convoMemory is where the engine keeps conversation contexts: on bbolt,
+// written behind (in memory at once, on disk with the next query-log batch,
+// so no question waits for an fsync); on PostgreSQL, the shared store
+// itself, so that every replica reads a follow-up in its context.
+func convoMemory(store stateStore) bot.Memory {
+	if s, ok := store.(*state.Store); ok {
+		return s.Behind()
+	}
+	return store
 }
 
 // ready answers only when the live index answers a known question.

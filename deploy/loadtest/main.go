@@ -50,7 +50,8 @@ type config struct {
 	n, c                    int
 	timeout                 time.Duration
 	pick                    func(i int64) string // the question of request i
-	users                   bool                 // ask as one of 1000 users (conversation context kept)
+	users                   bool                 // ask as a user (conversation context kept)
+	userPool                int64                // users asked as: request i is user i mod userPool (0: every request its own user)
 }
 
 func main() {
@@ -64,7 +65,8 @@ func main() {
 	flag.StringVar(&aesKey, "aes-key", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "WeChat EncodingAESKey")
 	flag.StringVar(&cfg.appID, "appid", "wxloadtest0000000", "WeChat AppID")
 	flag.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "per-request timeout")
-	flag.BoolVar(&cfg.users, "users", true, "mode ask: send a user id (one of 1000), so the server keeps each conversation's context")
+	flag.BoolVar(&cfg.users, "users", true, "mode ask: send a user id, so the server keeps each conversation's context")
+	flag.Int64Var(&cfg.userPool, "user-pool", 1000, "mode ask with -users: how many users ask (request i is user i mod the pool); 0: every request a new user")
 	qfile := flag.String("questions", "", "file of questions, one a line (a TSV's first column; # comments skipped); default: a dozen built in")
 	qmode := flag.String("q", "cycle", "cycle (the questions in turn), distinct (every request a question not asked before: the list's questions, numbered), repeat (the first question every time)")
 	flag.Parse()
@@ -182,7 +184,11 @@ func one(client *http.Client, cfg config, id int64, question string) error {
 	case "ask":
 		m := map[string]string{"question": question}
 		if cfg.users {
-			m["user"] = "load-" + strconv.FormatInt(id%1000, 10)
+			u := id
+			if cfg.userPool > 0 {
+				u = id % cfg.userPool
+			}
+			m["user"] = "load-" + strconv.FormatInt(u, 10)
 		}
 		body, _ := json.Marshal(m)
 		req, err = http.NewRequest(http.MethodPost, strings.TrimRight(cfg.url, "/")+"/api/ask", bytes.NewReader(body))

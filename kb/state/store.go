@@ -42,19 +42,24 @@ type Store struct {
 	db   *bolt.DB
 	salt []byte
 
-	mu      sync.Mutex // guards pending and closed
+	mu      sync.Mutex // guards pending, behind, writing and closed
 	pending []kb.LogEntry
-	closed  bool
-	flushMu sync.Mutex // one log batch at a time; guards seq
-	seq     uint32
-	wake    chan struct{}
-	done    chan struct{}
+	// behind are the values PutTempBehind keeps for the background writer,
+	// by tempKey; writing are those in the transaction being written. GetTemp
+	// reads them before the file, so a value is readable at once.
+	behind, writing map[string]tempVal
+	closed          bool
+	flushMu         sync.Mutex // one batch at a time; guards seq
+	seq             uint32
+	wake            chan struct{}
+	done            chan struct{}
 	// onLogError reports a failed background log write (set by SetLogErrorHandler).
 	onLogError func(error)
 }
 
-// SetLogErrorHandler sets where failed background query-log writes are
-// reported (a logger); call it before the first RecordQuestion.
+// SetLogErrorHandler sets where failed background writes (the query log
+// and the values written behind, one batch) are reported (a logger); call
+// it before the first RecordQuestion or PutTempBehind.
 func (s *Store) SetLogErrorHandler(fn func(error)) { s.onLogError = fn }
 
 // Open opens (creating if needed) the state store in dir. A second
@@ -78,7 +83,7 @@ func Open(dir string) (*Store, error) {
 	// Batched writes wait at most this long for company: enough to share an
 	// fsync under load, short enough not to add to a reply's latency.
 	db.MaxBatchDelay = 2 * time.Millisecond
-	s := &Store{db: db, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	s := &Store{db: db, wake: make(chan struct{}, 1), done: make(chan struct{}), behind: map[string]tempVal{}}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -105,7 +110,7 @@ func Open(dir string) (*Store, error) {
 	return s, nil
 }
 
-// Close writes the pending query log and closes the store.
+// Close writes the pending query log and values and closes the store.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -179,12 +184,75 @@ func (s *Store) PutTemp(kind, key string, val []byte, ttl time.Duration) error {
 	})
 }
 
+// tempVal is a value written behind: its expiry (Unix nanoseconds) and bytes.
+type tempVal struct {
+	exp int64
+	val []byte
+}
+
+// PutTempBehind stores a short-lived value like PutTemp, but written behind:
+// it is kept in memory, readable by GetTemp at once, and written by the
+// background writer with the next query-log batch (within 50 ms, one
+// transaction and one fsync for all), so the caller never waits for the
+// disk. A crash can lose the values of the last 50 ms. For values whose
+// loss costs little (a conversation's context); a key written behind is
+// written only this way (a PutTemp or ClaimTemp of the same key may be
+// overwritten by a pending value).
+func (s *Store) PutTempBehind(kind, key string, val []byte, ttl time.Duration) error {
+	v := tempVal{exp: time.Now().Add(ttl).UnixNano(), val: append([]byte(nil), val...)}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	s.behind[string(tempKey(kind, key))] = v
+	s.wakeLocked()
+	return nil
+}
+
+// wakeLocked tells the background writer there is something to write;
+// s.mu is held and the store is open.
+func (s *Store) wakeLocked() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Behind returns the store as a Memory (GetTemp, PutTemp) whose PutTemp is
+// PutTempBehind: `faqbot serve` keeps conversation contexts in it.
+func (s *Store) Behind() BehindMemory { return BehindMemory{s} }
+
+// BehindMemory is a Store whose PutTemp writes behind (PutTempBehind).
+type BehindMemory struct{ s *Store }
+
+// GetTemp is the store's GetTemp.
+func (m BehindMemory) GetTemp(kind, key string) ([]byte, bool, error) { return m.s.GetTemp(kind, key) }
+
+// PutTemp is the store's PutTempBehind.
+func (m BehindMemory) PutTemp(kind, key string, val []byte, ttl time.Duration) error {
+	return m.s.PutTempBehind(kind, key, val, ttl)
+}
+
 // GetTemp returns a short-lived value unless it is missing or expired.
 func (s *Store) GetTemp(kind, key string) ([]byte, bool, error) {
+	k := tempKey(kind, key)
+	s.mu.Lock()
+	mv, inMem := s.behind[string(k)]
+	if !inMem {
+		mv, inMem = s.writing[string(k)]
+	}
+	s.mu.Unlock()
+	if inMem { // written behind, maybe not on disk yet: the newest value
+		if mv.exp < time.Now().UnixNano() {
+			return nil, false, nil
+		}
+		return append([]byte(nil), mv.val...), true, nil
+	}
 	var out []byte
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketTemp).Get(tempKey(kind, key))
+		v := tx.Bucket(bucketTemp).Get(k)
 		if len(v) < 8 || int64(binary.BigEndian.Uint64(v[:8])) < time.Now().UnixNano() {
 			return nil
 		}
@@ -245,10 +313,7 @@ func (s *Store) RecordQuestion(e kb.LogEntry) error {
 	}
 	s.pending = append(s.pending, e)
 	if len(s.pending) == 1 {
-		select {
-		case s.wake <- struct{}{}:
-		default:
-		}
+		s.wakeLocked()
 	}
 	return nil
 }
@@ -269,18 +334,36 @@ func (s *Store) logWriter() {
 	}
 }
 
-// FlushLog writes the pending query log entries now.
+// FlushLog writes the pending query log entries and the values written
+// behind (PutTempBehind) now, in one transaction.
 func (s *Store) FlushLog() error {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
 	s.mu.Lock()
-	batch := s.pending
+	batch, temps := s.pending, s.behind
 	s.pending = nil
+	if len(temps) > 0 {
+		// Readable as writing until the transaction is committed.
+		s.writing, s.behind = temps, make(map[string]tempVal, len(temps))
+	}
 	s.mu.Unlock()
-	if len(batch) == 0 {
+	if len(batch) == 0 && len(temps) == 0 {
 		return nil
 	}
+	if len(temps) > 0 {
+		defer func() {
+			s.mu.Lock()
+			s.writing = nil
+			s.mu.Unlock()
+		}()
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
+		t := tx.Bucket(bucketTemp)
+		for k, v := range temps {
+			if err := t.Put([]byte(k), append(binary.BigEndian.AppendUint64(nil, uint64(v.exp)), v.val...)); err != nil {
+				return err
+			}
+		}
 		b := tx.Bucket(bucketLog)
 		for _, e := range batch {
 			data, err := json.Marshal(e)

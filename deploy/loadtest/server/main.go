@@ -1,7 +1,9 @@
 // Command server serves faqbot's HTTP front ends (GET, POST /wechat,
 // /api/, GET /) with the real engine on the embedded content, plus a
-// trivial handler on /trivial as the baseline: the target of the load
-// script and of the browser test until `faqbot serve` wires them.
+// trivial handler on /trivial as the baseline: the target of the browser
+// test (deploy/webtest). The load script (run.sh) measures `faqbot serve`
+// itself; this server has no conversation context, no answer cache and no
+// metrics, so its figures are not serve's.
 //
 //	go run ./deploy/loadtest/server -addr 127.0.0.1:8089
 package main
