@@ -1,30 +1,19 @@
 package index
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"sync"
 	"testing"
 
-	"faqbot/content"
 	"faqbot/index/zh"
-	"faqbot/kb"
 )
 
 // TestAnalyzedShared: a question's shared analysis is the analysis made
 // afresh, whatever other questions went through the slots in between, and
 // concurrent askers get consistent ones.
 func TestAnalyzedShared(t *testing.T) {
-	k, err := kb.Load(content.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := Build(context.Background(), k, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	ix := memIndex(t)
 	qs := []string{"异地就医备案怎么办理", "lost my insurence card", "新农和断交了还能补吗", "醫保卡丟了"}
 	for i := range 300 {
 		qs = append(qs, fmt.Sprintf("第%d个问题 医保 question %d", i, i))

@@ -265,24 +265,8 @@ func main() {
 	// answered right against the wrong answers on ? rows.
 	fmt.Println("CV, fine grid: t id_right wrong_id wrong_? wrong_- (id_right: share of id rows answered with their article)")
 	for t := best - 0.1; t <= best+0.1001; t += 0.02 {
-		var idRight int
-		wrong, n := map[string]int{}, map[string]int{}
-		for i, r := range rows {
-			if r.source == "self" {
-				continue
-			}
-			n[r.kind]++
-			if p[i] >= t {
-				if r.y {
-					if r.kind == kb.WantArticle {
-						idRight++
-					}
-				} else {
-					wrong[r.kind]++
-				}
-			}
-		}
-		fmt.Printf("   %.2f %.3f %.3f %.3f %.3f\n", t, frac(idRight, n[kb.WantArticle]), frac(wrong[kb.WantArticle], n[kb.WantArticle]), frac(wrong[kb.WantUnsure], n[kb.WantUnsure]), frac(wrong[kb.WantNone], n[kb.WantNone]))
+		m := measure(rows, p, t)
+		fmt.Printf("   %.2f %.3f %.3f %.3f %.3f\n", t, m.idRight, m.wrongID, m.wrongQ, m.wrongN)
 	}
 	best = math.Round(best*100) / 100
 	m, err := logit.Fit(bot.FeatureNames, X, y, w, o)
