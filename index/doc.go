@@ -9,5 +9,11 @@
 // User text never reaches a query-string parser: queries are built from the
 // analyzer's tokens as term queries, expanded with the curated synonyms.
 //
+// Cost: a search walks the posting lists of the question's terms (those in
+// at most half the articles), so its time grows with the knowledge base;
+// there is no early termination. The signals of each hit come from data
+// made at build time (compact.go), and the last questions' analyses are
+// kept by hash (analyzed.go), shared by Search, Closest and Missing.
+//
 // Nothing outside index imports Bleve.
 package index
