@@ -231,10 +231,11 @@ func isJunk(text string) bool {
 	return true
 }
 
-// about reports whether article id is about term: its title, questions or
+// About reports whether article id is about term: its title, questions or
 // tags name it in either language (a passing mention in the body does not
-// make a housing-fund question ours).
-func about(k *kb.KB, id, term string) bool {
+// make a housing-fund question ours). The curator report filters its
+// suggestions with it too.
+func About(k *kb.KB, id, term string) bool {
 	for _, lang := range kb.Languages {
 		if a, ok := k.Article(lang, id); ok && index.FindTerm(a.Title+"\n"+strings.Join(a.Questions, "\n")+"\n"+strings.Join(a.Tags, "\n"), []string{term}) != "" {
 			return true

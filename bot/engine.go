@@ -230,7 +230,7 @@ func (e *Engine) decide(k *kb.KB, question, lang string, hits []index.Hit) Decis
 	places := placesIn(question)
 	i := candidate(k, hits, places)
 	d.Candidate = hits[i].ID
-	if out := index.FindTerm(question, scope.Out); out != "" && !about(k, d.Candidate, out) {
+	if out := index.FindTerm(question, scope.Out); out != "" && !About(k, d.Candidate, out) {
 		d.Gate = "out-of-scope"
 		return d
 	}

@@ -266,7 +266,7 @@ func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text st
 		bare = true
 	}
 	rest := append(append([]index.Hit{}, found[:best]...), found[best+1:]...)
-	if out := index.FindTerm(text, scope.Out); out != "" && !about(k, top.ID, out) {
+	if out := index.FindTerm(text, scope.Out); out != "" && !About(k, top.ID, out) {
 		return "", nil
 	}
 	if !bare {

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"maps"
 	"slices"
 	"unicode/utf8"
 )
@@ -69,7 +70,7 @@ func (st *langStats) buildCompact(syn [][]synTerm) {
 		}
 		return id
 	}
-	for _, t := range slices.Sorted(mapKeys(st.df)) {
+	for _, t := range slices.Sorted(maps.Keys(st.df)) {
 		intern(t)
 	}
 	for _, g := range syn {
@@ -101,7 +102,7 @@ func (st *langStats) buildCompact(syn [][]synTerm) {
 		for u, set := range units {
 			mark(set, partUnit+u)
 		}
-		a.ids = slices.Sorted(mapKeys32(parts))
+		a.ids = slices.Sorted(maps.Keys(parts))
 		a.masks = make([]uint64, 0, len(a.ids)*a.words)
 		for _, tid := range a.ids {
 			a.masks = append(a.masks, parts[tid]...)
@@ -112,26 +113,6 @@ func (st *langStats) buildCompact(syn [][]synTerm) {
 		c.arts[id] = a
 	}
 	st.compact = c
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-func mapKeys32[V any](m map[int32]V) func(func(int32) bool) {
-	return func(yield func(int32) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // mask returns the parts of a that hold token id (nil: none).

@@ -96,23 +96,12 @@ func FilterSuggestions(k *kb.KB, sugg []bot.Suggestion) []bot.Suggestion {
 		if known[s.Lang+"\x00"+kb.QuestionKey(s.Question)] {
 			continue
 		}
-		if term := index.FindTerm(s.Question, k.Scope().Out); term != "" && !articleNames(k, s.ID, term) {
+		if term := index.FindTerm(s.Question, k.Scope().Out); term != "" && !bot.About(k, s.ID, term) {
 			continue
 		}
 		out = append(out, s)
 	}
 	return out
-}
-
-// articleNames reports whether article id names term in its title,
-// questions or tags (either language), as the engine decides "about".
-func articleNames(k *kb.KB, id, term string) bool {
-	for _, lang := range kb.Languages {
-		if a, ok := k.Article(lang, id); ok && index.FindTerm(a.Title+"\n"+strings.Join(a.Questions, "\n")+"\n"+strings.Join(a.Tags, "\n"), []string{term}) != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // FormatReport renders the curator's report as plain text: one screen that

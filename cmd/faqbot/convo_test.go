@@ -2,12 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"faqbot/bot/bottest"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,23 +16,9 @@ import (
 // off-topic question after a context no answer, and another user's
 // follow-up is not read in the first user's context.
 func TestServeFollowUps(t *testing.T) {
-	cfg := defaultConfig()
-	cfg.Data = t.TempDir()
-	cfg.Web.Secret = ""
-	var logs bottest.LogBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := newServer(ctx, cfg, slog.New(slog.NewJSONHandler(&logs, nil)), stdio{strings.NewReader(""), io.Discard, io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.serve(ctx, ln); srv.close() }()
-	base := "http://" + ln.Addr().String()
+	data := t.TempDir()
+	srv := startServer(t, "serve", func(cfg *config) { cfg.Data = data })
+	base := srv.base
 
 	type answer struct {
 		Answered     bool
@@ -90,15 +71,12 @@ func TestServeFollowUps(t *testing.T) {
 			t.Errorf("%q: context %q without its label in text (label %q)", tc.q, a.Context, a.ContextLabel)
 		}
 	}
-	if s := logs.String(); strings.Contains(s, "raw-id") {
+	if s := srv.logs.String(); strings.Contains(s, "raw-id") {
 		t.Errorf("logs contain a raw user id")
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("serve returned %v", err)
-	}
+	srv.stop() // serve's error, if any, fails the test
 	// The state store keeps contexts under hashes only.
-	filepath.WalkDir(cfg.Data, func(p string, d os.DirEntry, err error) error {
+	filepath.WalkDir(data, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			if b, _ := os.ReadFile(p); bytes.Contains(b, []byte("raw-id")) {
 				t.Errorf("%s holds a raw user id", p)

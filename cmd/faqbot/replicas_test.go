@@ -94,7 +94,10 @@ func startServer(t testing.TB, name string, set func(*config)) *replica {
 		once.Do(func() {
 			cancel()
 			select {
-			case <-done:
+			case err := <-done:
+				if err != nil {
+					t.Errorf("%s: serve returned %v", name, err)
+				}
 			case <-time.After(20 * time.Second):
 				t.Errorf("%s did not stop within 20 s", name)
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"faqbot/kb"
 	"faqbot/kb/state"
@@ -14,23 +13,12 @@ import (
 
 // stateStore is what serve uses of the state store: the channels' state
 // (telegramState, wechatState, relayStore, Journal), the curator's report,
-// the hourly sweep. *state.Store (bbolt) and *resilient.Store (PostgreSQL)
-// satisfy it.
+// the hourly sweep: every backend method (kb.Store) and where failed
+// background writes are reported. *state.Store (bbolt) and *resilient.Store
+// (PostgreSQL) satisfy it.
 type stateStore interface {
-	HashUser(user string) string
-	Offset(name string) (int64, error)
-	SetOffset(name string, v int64) error
-	UserLang(userHash string) (string, error)
-	SetUserLang(userHash, lang string) error
-	PutTemp(kind, key string, val []byte, ttl time.Duration) error
-	GetTemp(kind, key string) ([]byte, bool, error)
-	ClaimTemp(kind, key string, val []byte, ttl time.Duration) (bool, []byte, error)
-	RecordVote(v kb.Vote) error
-	RecordQuestion(e kb.LogEntry) error
-	Report(since time.Time, top int) (kb.Report, error)
-	Sweep(now time.Time, retention time.Duration) (int, error)
+	kb.Store
 	SetLogErrorHandler(fn func(error))
-	Close() error
 }
 
 var (
