@@ -31,6 +31,10 @@ type Index struct {
 	vocab map[string]int
 	// recent are the last questions analyzed (analyzed.go).
 	recent recent
+	// impacts are the compact postings of the languages whose searches are
+	// pruned (prune.go); pruned counts how those searches ended.
+	impacts map[string]*impacts
+	pruned  pruneStats
 }
 
 // langStats holds, per language, how many articles use each token, and each
@@ -214,6 +218,9 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 	}
 	for _, st := range ix.langs {
 		st.buildCompact(ix.syn)
+	}
+	if err := ix.prune(pruneMinDocs); err != nil {
+		return ix, err
 	}
 	return ix, nil
 }

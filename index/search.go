@@ -9,8 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search"
 )
 
 // Params are the ranking knobs, tuned on the labelled questions
@@ -96,43 +95,24 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 		return nil, fmt.Errorf("search: unknown language %q", lang)
 	}
 	q := ix.analyzed(question)
-	tokens := slices.DeleteFunc(slices.Clone(q.tokens), func(t string) bool {
-		return len(t) == 1 // a lone Latin letter or digit ("<b>", "class b") says nothing
-	})
-	syns := q.syns
+	tokens := searchTokens(q)
 	if len(tokens) == 0 {
 		return nil, nil
 	}
 	p := ix.params
-	var should []query.Query
-	add := func(t string, boost float64) {
-		tq := bleve.NewTermQuery(t)
-		tq.SetField(fieldText)
-		tq.SetBoost(boost)
-		should = append(should, tq)
-	}
-	have := map[string]bool{}
-	for _, t := range queryTerms(st, tokens) {
-		have[t] = true
-		add(t, 1)
-	}
-	for _, m := range syns {
-		for _, alt := range ix.syn[m.group] {
-			for _, t := range alt.tokens {
-				if !have[t] && st.df[t] > 0 {
-					have[t] = true
-					add(t, p.SynonymBoost)
-				}
-			}
-		}
-	}
+	should := ix.clauses(st, tokens, q.syns)
 	if len(should) == 0 {
 		return nil, nil // nothing in the question occurs in the knowledge base
 	}
-	req := bleve.NewSearchRequestOptions(bleve.NewDisjunctionQuery(should...), maxHits, 0, false)
-	res, err := ix.bi[lang].SearchInContext(ctx, req)
+	var found []*search.DocumentMatch
+	var err error
+	if im := ix.impacts[lang]; im != nil {
+		found, err = ix.searchPruned(ctx, ix.bi[lang], im, should, maxHits)
+	} else {
+		found, err = searchFull(ctx, ix.bi[lang], should, maxHits)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+		return nil, err
 	}
 
 	type agg struct {
@@ -142,7 +122,7 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 	}
 	byID := map[string]*agg{}
 	var order []string
-	for _, h := range res.Hits {
+	for _, h := range found {
 		id, kind, i, ok := parseDocID(h.ID)
 		if !ok {
 			continue
@@ -171,7 +151,7 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 		}
 	}
 	var sig signals
-	sig.reset(st.compact, qt, syns)
+	sig.reset(st.compact, qt, q.syns)
 	hits := make([]Hit, 0, len(order))
 	for _, id := range order {
 		a := byID[id]
@@ -221,6 +201,35 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 		hits = hits[:n]
 	}
 	return hits, nil
+}
+
+// searchTokens are the analyzed question's tokens a search uses: a lone
+// Latin letter or digit ("<b>", "class b") says nothing.
+func searchTokens(q *analyzed) []string {
+	return slices.DeleteFunc(slices.Clone(q.tokens), func(t string) bool { return len(t) == 1 })
+}
+
+// clauses are the question's query: its tokens at boost 1, then the tokens
+// of its synonyms' alternatives at SynonymBoost, each once and only if some
+// article of the language holds it.
+func (ix *Index) clauses(st *langStats, tokens []string, syns []synMatch) []clause {
+	var cs []clause
+	have := map[string]bool{}
+	for _, t := range queryTerms(st, tokens) {
+		have[t] = true
+		cs = append(cs, clause{term: t, boost: 1})
+	}
+	for _, m := range syns {
+		for _, alt := range ix.syn[m.group] {
+			for _, t := range alt.tokens {
+				if !have[t] && st.df[t] > 0 {
+					have[t] = true
+					cs = append(cs, clause{term: t, boost: ix.params.SynonymBoost})
+				}
+			}
+		}
+	}
+	return cs
 }
 
 // maxTermShare drops from the query terms that most articles contain (医保,
