@@ -31,10 +31,9 @@ type Index struct {
 	vocab map[string]int
 	// recent are the last questions analyzed (analyzed.go).
 	recent recent
-	// impacts are the compact postings of the languages whose searches are
-	// pruned (prune.go); pruned counts how those searches ended.
-	impacts map[string]*impacts
-	pruned  pruneStats
+	// postings are each language's postings in flat arrays, which the
+	// searches score (postings.go).
+	postings map[string]*postings
 }
 
 // langStats holds, per language, how many articles use each token, and each
@@ -219,8 +218,13 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 	for _, st := range ix.langs {
 		st.buildCompact(ix.syn)
 	}
-	if err := ix.prune(pruneMinDocs); err != nil {
-		return ix, err
+	ix.postings = map[string]*postings{}
+	for lang, bi := range bis {
+		p, err := newPostings(bi)
+		if err != nil {
+			return ix, err
+		}
+		ix.postings[lang] = p
 	}
 	return ix, nil
 }

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/blevesearch/bleve/v2/search"
 )
 
 // Params are the ranking knobs, tuned on the labelled questions
@@ -104,16 +102,7 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 	if len(should) == 0 {
 		return nil, nil // nothing in the question occurs in the knowledge base
 	}
-	var found []*search.DocumentMatch
-	var err error
-	if im := ix.impacts[lang]; im != nil {
-		found, err = ix.searchPruned(ctx, ix.bi[lang], im, should, maxHits)
-	} else {
-		found, err = searchFull(ctx, ix.bi[lang], should, maxHits)
-	}
-	if err != nil {
-		return nil, err
-	}
+	found := ix.postings[lang].search(should, maxHits)
 
 	type agg struct {
 		phrasing, passage float64
@@ -123,7 +112,7 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 	byID := map[string]*agg{}
 	var order []string
 	for _, h := range found {
-		id, kind, i, ok := parseDocID(h.ID)
+		id, kind, i, ok := parseDocID(h.id)
 		if !ok {
 			continue
 		}
@@ -135,9 +124,9 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 		}
 		switch kind {
 		case "q":
-			a.phrasing = max(a.phrasing, h.Score*p.PhrasingBoost)
+			a.phrasing = max(a.phrasing, h.score*p.PhrasingBoost)
 		case "p":
-			s := h.Score * p.BodyBoost
+			s := h.score * p.BodyBoost
 			if !a.hasPassage || s > a.passage {
 				a.passage, a.section, a.hasPassage = s, i, true
 			}

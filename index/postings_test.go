@@ -1,0 +1,188 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"faqbot/content"
+	"faqbot/kb"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/searcher"
+)
+
+// copiesIndex indexes the embedded articles n times over (copies under new
+// ids), so
+// that each passage has many equal rivals and the terms' statistics look
+// like a large knowledge base's.
+func copiesIndex(t *testing.T, n int) *Index {
+	t.Helper()
+	m := fstest.MapFS{}
+	idLine := regexp.MustCompile(`(?m)^id: (\S+)$`)
+	phrasingLine := regexp.MustCompile(`(?m)^(title: |  - ).*\S$`)
+	err := fs.WalkDir(content.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(content.FS, p)
+		if err != nil {
+			return err
+		}
+		if path.Ext(p) != ".md" {
+			m[p] = &fstest.MapFile{Data: data}
+			return nil
+		}
+		m[p] = &fstest.MapFile{Data: data} // the original, which related ids name
+		fm, body, _ := strings.Cut(strings.TrimPrefix(string(data), "---\n"), "\n---\n")
+		for i := 1; i < n; i++ {
+			id := fmt.Sprintf("%s-c%d", strings.TrimSuffix(path.Base(p), ".md"), i)
+			// Titles and questions must be unique across articles: number them.
+			copyFM := phrasingLine.ReplaceAllStringFunc(idLine.ReplaceAllString(fm, "id: "+id), func(line string) string {
+				if strings.HasSuffix(line, `"`) {
+					return fmt.Sprintf("%s %d\"", strings.TrimSuffix(line, `"`), i)
+				}
+				return fmt.Sprintf("%s %d", line, i)
+			})
+			m[path.Join(path.Dir(p), id+".md")] = &fstest.MapFile{Data: []byte("---\n" + copyFM + "\n---\n" + body)}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := kb.Load(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Build(context.Background(), k, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	return ix
+}
+
+// tuneQuestions are the tune sets' questions (the blind sets stay unread).
+func tuneQuestions(t *testing.T) []string {
+	t.Helper()
+	var qs []string
+	read := func(fsys fs.FS, name string) {
+		f, err := fsys.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		cases, err := kb.ParseLabelled(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			qs = append(qs, c.Question)
+		}
+	}
+	read(content.FS, "regression.tsv")
+	read(os.DirFS("../bot/testdata"), "uncovered.tsv")
+	read(os.DirFS("../bot/testdata"), "nearmiss.tsv")
+	return qs
+}
+
+// Bleve adds a disjunction's clause scores in a fixed order (by posting
+// count) when it has at most DisjunctionHeapTakeover clauses, and in the
+// order of a heap above that, which can differ from it in the last bit.
+// Bleve's searchers are the oracle here, so the test takes the fixed order.
+func init() { searcher.DisjunctionHeapTakeover = math.MaxInt }
+
+// bleveSearch is the search as Bleve's own searchers run it.
+func bleveSearch(ctx context.Context, bi bleve.Index, cs []clause, size int) ([]docHit, error) {
+	qs := make([]query.Query, len(cs))
+	for i, c := range cs {
+		tq := bleve.NewTermQuery(c.term)
+		tq.SetField(fieldText)
+		tq.SetBoost(c.boost)
+		qs[i] = tq
+	}
+	res, err := bi.SearchInContext(ctx, bleve.NewSearchRequestOptions(bleve.NewDisjunctionQuery(qs...), size, 0, false))
+	if err != nil {
+		return nil, err
+	}
+	hits := make([]docHit, len(res.Hits))
+	for i, h := range res.Hits {
+		hits[i] = docHit{id: h.ID, score: h.Score}
+	}
+	return hits, nil
+}
+
+// differences counts the questions' searches whose hits are not Bleve's,
+// document for document and score bit for bit.
+func differences(t *testing.T, ix *Index, qs []string) (diff, searched int) {
+	t.Helper()
+	ctx := context.Background()
+	for _, q := range qs {
+		for lang, st := range ix.langs {
+			a := ix.analyzed(q)
+			cs := ix.clauses(st, searchTokens(a), a.syns)
+			if len(cs) == 0 {
+				continue
+			}
+			want, err := bleveSearch(ctx, ix.bi[lang], cs, maxHits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			searched++
+			if !slices.EqualFunc(want, ix.postings[lang].search(cs, maxHits), sameHit) {
+				diff++
+			}
+		}
+	}
+	return diff, searched
+}
+
+func sameHit(a, b docHit) bool {
+	return a.id == b.id && math.Float64bits(a.score) == math.Float64bits(b.score)
+}
+
+// TestPostingsMatchBleve: a search over the flat postings returns exactly
+// Bleve's hits and scores, in Bleve's order, on a corpus where every
+// passage has equal rivals (ties) and on the real one; with one term score
+// in a hundred a bit off, the same comparison finds differences.
+func TestPostingsMatchBleve(t *testing.T) {
+	qs := tuneQuestions(t)
+	for _, tc := range []struct {
+		name string
+		ix   *Index
+	}{
+		{"real", memIndex(t)},
+		{"copies", copiesIndex(t, 4)},
+	} {
+		diff, n := differences(t, tc.ix, qs)
+		t.Logf("%s: %d searches compared", tc.name, n)
+		if diff > 0 {
+			t.Errorf("%s: %d of %d searches differ from Bleve's", tc.name, diff, n)
+		}
+		if n < len(qs) {
+			t.Errorf("%s: only %d searches for %d questions", tc.name, n, len(qs))
+		}
+	}
+
+	ix := copiesIndex(t, 4)
+	for _, p := range ix.postings {
+		for _, tp := range p.terms {
+			for j := 0; j < len(tp.base); j += 100 {
+				tp.base[j] = math.Nextafter(tp.base[j], 0)
+			}
+		}
+	}
+	if diff, n := differences(t, ix, qs); diff == 0 {
+		t.Errorf("scores a bit off: all %d searches still the same; the comparison cannot fail", n)
+	}
+}
