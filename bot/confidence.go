@@ -157,7 +157,7 @@ func regionOf(k *kb.KB, id string) string {
 }
 
 // features computes the model's inputs for hit i of hits.
-func features(k *kb.KB, question string, hits []index.Hit, i int, places []place, inScope bool, nearU, nearN float64, miss index.Missing) []float64 {
+func features(k *kb.KB, question string, hits []index.Hit, i int, places []place, inScope, outOfScope bool, nearU, nearN float64, miss index.Missing) []float64 {
 	h, top := hits[i], hits[0]
 	rawShare := 1.0
 	if top.Raw > 0 {
@@ -184,10 +184,7 @@ func features(k *kb.KB, question string, hits []index.Hit, i int, places []place
 			}
 		}
 	}
-	out := 0.0
-	if index.FindTerm(question, k.Scope().Out) != "" {
-		out = 1
-	}
+	out := b2f(outOfScope)
 	return []float64{
 		h.Coverage, h.Similarity, h.Distinct, rawShare, margin, unknown,
 		math.Log1p(float64(h.Tokens)), mismatch, noPlace, b2f(inScope), out,

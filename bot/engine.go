@@ -35,6 +35,7 @@ type Engine struct {
 	hash    func(string) string
 	metrics *Metrics
 	ex      exemplarCache
+	scope   scopeCache
 	cache   *answerCache // nil: no answer cache (cache.go)
 
 	// Conversation context (followup.go).
@@ -217,8 +218,8 @@ func (e *Engine) threshold() float64 {
 // is never answered, nor a symptom question that names no insurance term.
 func (e *Engine) decide(k *kb.KB, question, lang string, hits []index.Hit) Decision {
 	var d Decision
-	scope := k.Scope()
-	inScope := index.FindTerm(question, scope.In) != ""
+	scope, text := e.scope.get(k), index.NewText(question)
+	inScope := text.Find(scope.in) != ""
 	switch {
 	case len(hits) == 0:
 		d.Gate = "no-hit"
@@ -230,7 +231,8 @@ func (e *Engine) decide(k *kb.KB, question, lang string, hits []index.Hit) Decis
 	places := placesIn(question)
 	i := candidate(k, hits, places)
 	d.Candidate = hits[i].ID
-	if out := index.FindTerm(question, scope.Out); out != "" && !About(k, d.Candidate, out) {
+	out := text.Find(scope.out)
+	if out != "" && !About(k, d.Candidate, out) {
 		d.Gate = "out-of-scope"
 		return d
 	}
@@ -244,7 +246,7 @@ func (e *Engine) decide(k *kb.KB, question, lang string, hits []index.Hit) Decis
 	if ix != nil {
 		miss = ix.Missing(question, lang, d.Candidate)
 	}
-	d.Features = features(k, question, hits, i, places, inScope, nearU, nearN, miss)
+	d.Features = features(k, question, hits, i, places, inScope, out != "", nearU, nearN, miss)
 	d.InScope = inScope || nearU > nearN && hits[i].Coverage >= 0.25
 	d.P = model.Prob(d.Features)
 	if hits[i].Similarity >= curatedSimilarity {

@@ -211,11 +211,11 @@ func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text st
 	if a.Answered && standalone {
 		return "", nil // it names its own subject
 	}
-	if offTopic(text) {
+	scope, folded := e.scope.get(k), index.NewText(text)
+	if folded.Find(offTopicTerms) != "" {
 		return "", nil
 	}
-	scope := k.Scope()
-	if isMedical(text) && index.FindTerm(text, scope.In) == "" {
+	if isMedical(text) && folded.Find(scope.in) == "" {
 		return "", nil
 	}
 	subject := e.subjectText(k, prev, searchLang, p)
@@ -266,7 +266,7 @@ func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text st
 		bare = true
 	}
 	rest := append(append([]index.Hit{}, found[:best]...), found[best+1:]...)
-	if out := index.FindTerm(text, scope.Out); out != "" && !About(k, top.ID, out) {
+	if out := folded.Find(scope.out); out != "" && !About(k, top.ID, out) {
 		return "", nil
 	}
 	if !bare {
@@ -347,7 +347,8 @@ var offTopicWords = []string{"天气", "下雨", "下雪", "气温", "好玩", "
 	// health questions the symptom list misses
 	"康复", "恢复期", "recovery", "recover"}
 
-func offTopic(text string) bool { return index.FindTerm(text, offTopicWords) != "" }
+// offTopicTerms are offTopicWords folded once.
+var offTopicTerms = index.NewTerms(offTopicWords...)
 
 // Cue words a follow-up leans on the context with; stripCues drops them
 // (and particles) to leave what the follow-up adds.

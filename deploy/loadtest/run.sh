@@ -14,7 +14,7 @@
 #                                refuses plaintext pushes)
 #
 # and prints each /api/ask figure as a ratio of /healthz's req/s in the same
-# round. The machine may be busy with other work: compare only ratios, and
+# round, and the server's resident memory at rest and after the load (peak). The machine may be busy with other work: compare only ratios, and
 # only within one run.
 #
 #   deploy/loadtest/run.sh            # N=3000 C=16 ROUNDS=3
@@ -54,7 +54,9 @@ qs="$root/content/regression.tsv"
 lt() { "$tmp/loadtest" -url "$url" -n "$N" -c "$C" -token "$token" -aes-key "$aes" -appid "$appid" "$@"; }
 rps() { sed -n 's/.* req\/s=\([0-9]*\) .*/\1/p'; }
 
+rss() { awk '/^VmRSS|^VmHWM/ { printf "%s %.1f MiB ", $1, $2/1024 }' "/proc/$server_pid/status"; }
 echo "# $(nproc) cores, $(uname -m), $(go version | cut -d' ' -f3), faqbot serve (bbolt), load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# memory at rest: $(rss)"
 lt -mode ask -questions "$qs" -q cycle -n 300 >/dev/null # warm up
 for round in $(seq "$ROUNDS"); do
 	echo "# round $round"
@@ -68,4 +70,5 @@ for round in $(seq "$ROUNDS"); do
 		lt -mode wechat-safe
 	fi
 done
+echo "# memory after the load: $(rss)"
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
