@@ -25,6 +25,8 @@ type Index struct {
 	an     analysis.Analyzer
 	langs  map[string]*langStats
 	syn    [][]synTerm
+	// synFirst finds the synonym terms a question may contain (expand).
+	synFirst synFirst
 	params Params
 	// vocab counts the Latin words of the articles and synonyms, for
 	// correcting English typos.
@@ -58,6 +60,7 @@ type phrasing struct {
 
 type synTerm struct {
 	folded string
+	padded string // " folded ", as a Latin term is looked for among words
 	tokens []string
 }
 
@@ -210,11 +213,12 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 		var terms []synTerm
 		for _, t := range g {
 			f := zh.Fold(t)
-			terms = append(terms, synTerm{folded: f, tokens: analyze(an, f)})
+			terms = append(terms, synTerm{folded: f, padded: " " + f + " ", tokens: analyze(an, f)})
 			latinWords(f, ix.vocab)
 		}
 		ix.syn = append(ix.syn, terms)
 	}
+	ix.synFirst = newSynFirst(ix.syn)
 	for _, st := range ix.langs {
 		st.buildCompact(ix.syn)
 	}

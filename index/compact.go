@@ -2,6 +2,7 @@ package index
 
 import (
 	"maps"
+	"math/bits"
 	"slices"
 	"unicode/utf8"
 )
@@ -159,6 +160,8 @@ type signals struct {
 
 	has, covers []uint64 // per question token, the parts that hold it (covers: or a synonym of it)
 	alt         []uint64
+	// unitGot and unitInter are per unit and per phrasing sums (perUnit).
+	unitGot, unitInter []float64
 }
 
 // hitSignals are one hit's signals (the fields of Hit of those names).
@@ -236,11 +239,14 @@ func (s *signals) of(n int, a *artData) hitSignals {
 		head:     s.coverage(w, partHead),
 		distinct: s.distinct(n, w),
 	}
-	for u := range a.units {
-		out.unit = max(out.unit, s.coverage(w, partUnit+u))
+	s.perUnit(w, a)
+	for _, got := range s.unitGot {
+		if s.total != 0 {
+			out.unit = max(out.unit, got/s.total)
+		}
 	}
 	for i, weight := range a.phrasings {
-		inter := s.inter(w, partUnit+i)
+		inter := s.unitInter[i]
 		if union := s.qw + weight - inter; union > 0 {
 			out.similarity = max(out.similarity, inter/union)
 		}
@@ -299,15 +305,40 @@ func (s *signals) distinct(n, w int) float64 {
 	return got / total
 }
 
-// inter is the IDF weight of the question tokens part holds (no synonyms).
-func (s *signals) inter(w, part int) float64 {
-	var inter float64
+// perUnit sets, for each unit of a, the coverage weight of the question
+// tokens it covers (unitGot) and, for each phrasing, the IDF weight of those
+// it holds (unitInter): the sums coverage and inter make, in the same
+// order (token by token), from one pass over the set bits.
+func (s *signals) perUnit(w int, a *artData) {
+	s.unitGot = growFloats(s.unitGot, a.units)
+	s.unitInter = growFloats(s.unitInter, len(a.phrasings))
+	const notUnits = 1<<partAll | 1<<partHead
 	for j, q := range s.qt {
-		if bit(s.has, w, j, part) {
-			inter += q.idf
+		for k := range w {
+			covers, has := s.covers[j*w+k], s.has[j*w+k]
+			if k == 0 {
+				covers, has = covers&^notUnits, has&^notUnits
+			}
+			for ; covers != 0; covers &= covers - 1 {
+				s.unitGot[k*64+bits.TrailingZeros64(covers)-partUnit] += q.cw
+			}
+			for ; has != 0; has &= has - 1 {
+				if u := k*64 + bits.TrailingZeros64(has) - partUnit; u < len(s.unitInter) {
+					s.unitInter[u] += q.idf
+				}
+			}
 		}
 	}
-	return inter
+}
+
+// growFloats returns buf resized to n, zeroed.
+func growFloats(buf []float64, n int) []float64 {
+	if cap(buf) < n {
+		return make([]float64, n)
+	}
+	buf = buf[:n]
+	clear(buf)
+	return buf
 }
 
 // isUnigram reports whether t is a single CJK character.

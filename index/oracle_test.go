@@ -112,3 +112,18 @@ func containment(st *langStats, phrasings []phrasing, tokens []string) float64 {
 	}
 	return best
 }
+
+// expandAll is expand before the first-byte and first-rune buckets: every
+// synonym term of every group tried on every question.
+func (ix *Index) expandAll(folded string) []synMatch {
+	words := wordsOf(folded)
+	var out []synMatch
+	for g, terms := range ix.syn {
+		for i, t := range terms {
+			if hasTerm(folded, words, t.folded, t.padded) {
+				out = append(out, synMatch{g, i})
+			}
+		}
+	}
+	return out
+}

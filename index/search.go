@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Params are the ranking knobs, tuned on the labelled questions
@@ -252,21 +253,60 @@ type synMatch struct {
 	group, term int
 }
 
-// expand finds the synonym terms a folded question contains.
+// expand finds the synonym terms a folded question contains, in group and
+// term order.
 func (ix *Index) expand(folded string) []synMatch {
 	words := wordsOf(folded)
 	var out []synMatch
-	for g, terms := range ix.syn {
-		for i, t := range terms {
-			if hasTerm(folded, words, t.folded) {
-				out = append(out, synMatch{g, i})
+	try := func(cands []synMatch) {
+		for _, m := range cands {
+			if t := ix.syn[m.group][m.term]; t.folded != "" && hasTerm(folded, words, t.folded, t.padded) {
+				out = append(out, m)
 			}
 		}
 	}
-	return out
+	for w := range strings.FieldsSeq(words) {
+		if w[0] < utf8.RuneSelf {
+			try(ix.synFirst.latin[w[0]])
+		}
+	}
+	for _, r := range folded {
+		if r >= utf8.RuneSelf {
+			try(ix.synFirst.other[r])
+		}
+	}
+	slices.SortFunc(out, func(a, b synMatch) int {
+		return cmp.Or(cmp.Compare(a.group, b.group), cmp.Compare(a.term, b.term))
+	})
+	return slices.Compact(out)
 }
 
-// wordsOf pads the Latin words of folded text with spaces for whole-word search.
+// synFirst are the synonym terms by their first byte (those looked for
+// among the words, which start with a Latin letter or digit) or their first
+// rune (those looked for anywhere): a question only needs the terms its
+// words or runes start.
+type synFirst struct {
+	latin [utf8.RuneSelf][]synMatch
+	other map[rune][]synMatch
+}
+
+func newSynFirst(syn [][]synTerm) synFirst {
+	f := synFirst{other: map[rune][]synMatch{}}
+	for g, terms := range syn {
+		for i, t := range terms {
+			switch {
+			case t.folded == "":
+			case t.folded[0] < utf8.RuneSelf:
+				f.latin[t.folded[0]] = append(f.latin[t.folded[0]], synMatch{g, i})
+			default:
+				r, _ := utf8.DecodeRuneInString(t.folded)
+				f.other[r] = append(f.other[r], synMatch{g, i})
+			}
+		}
+	}
+	return f
+}
+
 func wordsOf(folded string) string {
 	return " " + strings.Join(strings.FieldsFunc(folded, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 0x2E7F)
@@ -274,13 +314,14 @@ func wordsOf(folded string) string {
 }
 
 // hasTerm reports whether folded text holds a folded term: Latin terms as
-// whole words ("id card" is not in "valid card"), Chinese terms anywhere.
-func hasTerm(folded, words, term string) bool {
+// whole words ("id card" is not in "valid card"; padded is " term "),
+// Chinese terms anywhere.
+func hasTerm(folded, words, term, padded string) bool {
 	switch {
 	case term == "":
 		return false
 	case term[0] < 0x80:
-		return strings.Contains(words, " "+term+" ")
+		return strings.Contains(words, padded)
 	default:
 		return strings.Contains(folded, term)
 	}
@@ -293,13 +334,14 @@ func FindTerm(text string, terms []string) string {
 }
 
 // Terms are terms folded once, to be looked for in many texts.
-type Terms struct{ spelled, folded []string }
+type Terms struct{ spelled, folded, padded []string }
 
 // NewTerms folds terms.
 func NewTerms(terms ...string) Terms {
-	t := Terms{spelled: terms, folded: make([]string, len(terms))}
+	t := Terms{spelled: terms, folded: make([]string, len(terms)), padded: make([]string, len(terms))}
 	for i, s := range terms {
 		t.folded[i] = zh.Fold(s)
+		t.padded[i] = " " + t.folded[i] + " "
 	}
 	return t
 }
@@ -318,7 +360,7 @@ func NewText(text string) Text {
 // if none.
 func (t Text) Find(terms Terms) string {
 	for i, f := range terms.folded {
-		if hasTerm(t.folded, t.words, f) {
+		if hasTerm(t.folded, t.words, f, terms.padded[i]) {
 			return terms.spelled[i]
 		}
 	}
