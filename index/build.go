@@ -20,14 +20,14 @@ import (
 // Index is a searchable knowledge base: the Bleve index plus the term
 // statistics the confidence score needs. It is safe for concurrent searches.
 type Index struct {
-	bi     map[string]bleve.Index // one per language: a search never filters by language
-	kb     *kb.KB
-	an     analysis.Analyzer
-	langs  map[string]*langStats
-	syn    [][]synTerm
+	bi    map[string]bleve.Index // one per language: a search never filters by language
+	kb    *kb.KB
+	an    analysis.Analyzer
+	langs map[string]*langStats
+	syn   [][]synTerm
 	// synFirst finds the synonym terms a question may contain (expand).
 	synFirst synFirst
-	params Params
+	params   Params
 	// vocab counts the Latin words of the articles and synonyms, for
 	// correcting English typos.
 	vocab map[string]int

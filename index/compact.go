@@ -15,9 +15,10 @@ import (
 // per token, per set.
 //
 // compactStats holds, per article, the sorted union of its tokens and for
-// each one a bitmask of the parts that hold it, made once at build time. A
-// question token is looked up once per hit, and every part's coverage is
-// then a pass over the question's masks. The signals are the same numbers,
+// each one a bitmask of the parts that hold it, made once at build time,
+// and per token the articles that hold it. A question finds its tokens'
+// masks in its hits by walking those lists once, and every part's coverage
+// is then a pass over the question's masks. The signals are the same numbers,
 // summed in the same order (TestCompactSignals checks them, bit for bit,
 // against the map forms in oracle_test.go).
 
@@ -25,6 +26,10 @@ import (
 type compactStats struct {
 	vocab map[string]int32 // token → id: the articles' tokens, then the synonyms'
 	arts  map[string]*artData
+	// occ[id] are the articles that hold token id, with its row in each
+	// (artData.ids): a question finds its tokens' masks in its hits from
+	// these few lists, not by a search per token per hit (signals.locate).
+	occ [][]occurrence
 	// syn[group][term] are the ids of a synonym term's tokens (as ix.syn).
 	syn [][][]int32
 }
@@ -45,10 +50,16 @@ type artData struct {
 	masks     []uint64
 	units     int
 	phrasings []float64 // phrasing.weight of each title and question (units 0..)
+	ord       int32     // the article's number in its language (-1: noSets)
 }
 
 // noSets stands for an article the index has no sets for.
-var noSets = &artData{words: 1}
+var noSets = &artData{words: 1, ord: -1}
+
+// occurrence is a token's row in one article's masks.
+type occurrence struct {
+	art, row int32 // art: artData.ord
+}
 
 // qtok is one question token, looked up once per search.
 type qtok struct {
@@ -83,9 +94,10 @@ func (st *langStats) buildCompact(syn [][]synTerm) {
 		}
 		c.syn = append(c.syn, terms)
 	}
-	for id, set := range st.tokens {
+	for ord, id := range slices.Sorted(maps.Keys(st.tokens)) {
+		set := st.tokens[id]
 		units := st.units[id]
-		a := &artData{units: len(units), words: (partUnit + len(units) + 63) / 64}
+		a := &artData{units: len(units), words: (partUnit + len(units) + 63) / 64, ord: int32(ord)}
 		parts := map[int32][]uint64{}
 		mark := func(set map[string]bool, part int) {
 			for t := range set {
@@ -113,19 +125,13 @@ func (st *langStats) buildCompact(syn [][]synTerm) {
 		}
 		c.arts[id] = a
 	}
+	c.occ = make([][]occurrence, len(c.vocab))
+	for _, a := range c.arts {
+		for row, tid := range a.ids {
+			c.occ[tid] = append(c.occ[tid], occurrence{art: a.ord, row: int32(row)})
+		}
+	}
 	st.compact = c
-}
-
-// mask returns the parts of a that hold token id (nil: none).
-func (a *artData) mask(id int32) []uint64 {
-	if id < 0 {
-		return nil
-	}
-	i, ok := slices.BinarySearch(a.ids, id)
-	if !ok {
-		return nil
-	}
-	return a.masks[i*a.words : (i+1)*a.words]
 }
 
 // question looks the tokens up once.
@@ -158,6 +164,16 @@ type signals struct {
 	qw    float64 // sum of the tokens' IDF (similarity)
 	total float64 // sum of the tokens' coverage weights
 
+	// cols are the token ids whose masks the signals read: the question's
+	// tokens (column j is qt[j]), then the tokens of the alternatives of
+	// its synonym terms, altCols in the order of signals.of's loop.
+	cols    []int32
+	altCols []int
+	// rows[k*len(cols)+c] is 1 + the row of cols[c] in hit k's masks, 0
+	// when the hit lacks it (locate); slot[ord] is 1 + k.
+	rows []int32
+	slot []int32
+
 	has, covers []uint64 // per question token, the parts that hold it (covers: or a synonym of it)
 	alt         []uint64
 	// unitGot and unitInter are per unit and per phrasing sums (perUnit).
@@ -186,21 +202,76 @@ func (s *signals) reset(c *compactStats, qt []qtok, syns []synMatch) {
 		}
 		s.synQ = append(s.synQ, idx)
 	}
+	s.cols, s.altCols = s.cols[:0], s.altCols[:0]
+	for _, q := range qt {
+		s.cols = append(s.cols, q.id)
+	}
+	for i, m := range syns {
+		if len(s.synQ[i]) == 0 {
+			continue
+		}
+		for _, alt := range c.syn[m.group] {
+			for _, id := range alt {
+				col := slices.Index(s.cols, id)
+				if col < 0 {
+					col = len(s.cols)
+					s.cols = append(s.cols, id)
+				}
+				s.altCols = append(s.altCols, col)
+			}
+		}
+	}
 }
 
-// of computes the signals of article a.
-func (s *signals) of(n int, a *artData) hitSignals {
+// locate finds the rows of the columns' tokens in the hits' masks, from the
+// tokens' occurrence lists.
+func (s *signals) locate(hits []*artData) {
+	n := len(s.cols)
+	s.rows = slices.Grow(s.rows[:0], len(hits)*n)[:len(hits)*n]
+	clear(s.rows)
+	s.slot = slices.Grow(s.slot[:0], len(s.c.arts))[:len(s.c.arts)]
+	clear(s.slot)
+	for k, a := range hits {
+		if a.ord >= 0 {
+			s.slot[a.ord] = int32(k + 1)
+		}
+	}
+	for col, id := range s.cols {
+		if id < 0 {
+			continue
+		}
+		for _, o := range s.c.occ[id] {
+			if k := s.slot[o.art]; k > 0 {
+				s.rows[int(k-1)*n+col] = o.row + 1
+			}
+		}
+	}
+}
+
+// mask returns the parts of hit number hit (article a) that hold column
+// col's token (nil: none).
+func (s *signals) mask(a *artData, hit, col int) []uint64 {
+	r := int(s.rows[hit*len(s.cols)+col])
+	if r == 0 {
+		return nil
+	}
+	return a.masks[(r-1)*a.words : r*a.words]
+}
+
+// of computes the signals of hit number hit, article a (as given to locate).
+func (s *signals) of(n int, a *artData, hit int) hitSignals {
 	w := a.words
 	s.has = grow(s.has, len(s.qt)*w)
 	s.covers = grow(s.covers, len(s.qt)*w)
-	for j, q := range s.qt {
-		if m := a.mask(q.id); m != nil {
+	for j := range s.qt {
+		if m := s.mask(a, hit, j); m != nil {
 			copy(s.has[j*w:], m)
 		}
 	}
 	copy(s.covers, s.has)
 	// A token also counts in a part where an alternative of its synonym
 	// term's group is held in full.
+	next := 0 // into altCols
 	for i, m := range s.syns {
 		if len(s.synQ[i]) == 0 {
 			continue
@@ -208,14 +279,16 @@ func (s *signals) of(n int, a *artData) hitSignals {
 		s.alt = grow(s.alt, 2*w)
 		either, all := s.alt[:w], s.alt[w:]
 		for _, alt := range s.c.syn[m.group] {
+			cols := s.altCols[next : next+len(alt)]
+			next += len(alt)
 			if len(alt) == 0 {
 				continue
 			}
 			for k := range all {
 				all[k] = ^uint64(0)
 			}
-			for _, id := range alt {
-				pm := a.mask(id)
+			for _, col := range cols {
+				pm := s.mask(a, hit, col)
 				if pm == nil {
 					clear(all)
 					break

@@ -96,12 +96,16 @@ func checkCompact(t *testing.T, k *kb.KB, maxWords int) {
 			syns := ix.expand(folded)
 			var sig signals
 			sig.reset(st.compact, st.question(tokens, ix.params.UnigramWeight, nil), syns)
+			var ids []string
+			var arts []*artData
 			for _, id := range k.IDs() {
-				art := st.compact.arts[id]
-				if art == nil {
-					continue
+				if art := st.compact.arts[id]; art != nil {
+					ids, arts = append(ids, id), append(arts, art)
 				}
-				hs := sig.of(st.n, art)
+			}
+			sig.locate(arts)
+			for hit, id := range ids {
+				hs := sig.of(st.n, arts[hit], hit)
 				got := []float64{hs.coverage, hs.head, hs.unit, hs.similarity, hs.containment, hs.distinct}
 				want := []float64{ix.coverage(st, id, tokens, syns), ix.coverageOf(st, st.head[id], tokens, syns),
 					ix.unitCoverage(st, id, tokens, syns), similarity(st, st.phrasings[id], tokens),

@@ -142,14 +142,17 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 	}
 	var sig signals
 	sig.reset(st.compact, qt, q.syns)
-	hits := make([]Hit, 0, len(order))
-	for _, id := range order {
-		a := byID[id]
-		art := st.compact.arts[id]
-		if art == nil {
-			art = noSets // an index opened for other content: no sets, as the maps had none
+	arts := make([]*artData, len(order))
+	for k, id := range order {
+		if arts[k] = st.compact.arts[id]; arts[k] == nil {
+			arts[k] = noSets // an index opened for other content: no sets, as the maps had none
 		}
-		hs := sig.of(st.n, art)
+	}
+	sig.locate(arts)
+	hits := make([]Hit, 0, len(order))
+	for k, id := range order {
+		a := byID[id]
+		hs := sig.of(st.n, arts[k], k)
 		hits = append(hits, Hit{
 			ID:         id,
 			Section:    a.section,
