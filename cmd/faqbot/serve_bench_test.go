@@ -94,6 +94,9 @@ func BenchmarkServeAsk(b *testing.B) {
 	b.Run("repeat", func(b *testing.B) {
 		run(b, func(i int64) error { return ask(questions[0], fmt.Sprintf("bench-%d-%d", base, i)) })
 	})
+	b.Run("repeat-returning", func(b *testing.B) { // 1,000 users who ask again
+		run(b, func(i int64) error { return ask(questions[0], fmt.Sprintf("bench-%d-r%d", base, i%1000)) })
+	})
 }
 
 // BenchmarkServeAskHandler is POST /api/ask through serve's handler without

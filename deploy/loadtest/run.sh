@@ -8,7 +8,9 @@
 #   POST /api/ask q=distinct     every request a new question (the
 #                                questions of content/regression.tsv, each
 #                                numbered) from a new user
-#   POST /api/ask q=repeat       one question every time (the answer cache)
+#   POST /api/ask q=repeat       one question every time (the answer cache),
+#                                from a new user each time, then with no user
+#                                id (no conversation context to read or write)
 #   POST /wechat safe mode       (encrypted, distinct MsgIds, the dozen built-in
 #                                questions; with an EncodingAESKey set, serve
 #                                refuses plaintext pushes)
@@ -63,9 +65,10 @@ for round in $(seq "$ROUNDS"); do
 	h=$(lt -url "$url/healthz" -mode get -n "$((N * HEALTHZ))")
 	d=$(lt -mode ask -questions "$qs" -q distinct -user-pool 0)
 	r=$(lt -mode ask -questions "$qs" -q repeat -user-pool 0)
-	printf '%s\n%s\n%s\n' "$h" "$d" "$r"
-	hr=$(rps <<<"$h") dr=$(rps <<<"$d") rr=$(rps <<<"$r")
-	awk -v h="$hr" -v d="$dr" -v r="$rr" 'BEGIN { printf "ratio to /healthz: ask distinct %.3f, ask repeated %.3f\n", d/h, r/h }'
+	rn=$(lt -mode ask -questions "$qs" -q repeat -users=false)
+	printf '%s\n%s\n%s\n%s\n' "$h" "$d" "$r" "$rn"
+	hr=$(rps <<<"$h") dr=$(rps <<<"$d") rr=$(rps <<<"$r") rnr=$(rps <<<"$rn")
+	awk -v h="$hr" -v d="$dr" -v r="$rr" -v n="$rnr" 'BEGIN { printf "ratio to /healthz: ask distinct %.3f, ask repeated %.3f (no user %.3f)\n", d/h, r/h, n/h }'
 	if [ "$WECHAT" = 1 ]; then
 		lt -mode wechat-safe
 	fi
