@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
+	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -87,10 +89,31 @@ func BenchmarkSynthetic5000(b *testing.B) {
 		b.Fatal(err)
 	}
 	build := time.Since(start)
+	defer ix.Close()
 	docs, _ := ix.DocCount()
-	b.Logf("synthetic corpus: %d articles × 2 languages, %d documents, built in %s", len(k.IDs()), docs, build)
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.Logf("synthetic corpus: %d articles × 2 languages, %d documents, built in %s; heap in use %.0f MiB, process RSS %s",
+		len(k.IDs()), docs, build, float64(ms.HeapInuse)/(1<<20), rss())
 	b.ReportMetric(build.Seconds(), "build-s")
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
 	benchAsk(b, NewEngine(ix, DefaultOptions, Deps{}), benchQuestions(b))
+	b.Logf("after the questions: process RSS %s", rss())
+}
+
+// rss is the process's resident set as Linux reports it ("?" elsewhere).
+func rss() string {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "?"
+	}
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "?"
 }
 
 func syntheticContent(b *testing.B, n int) fs.FS {

@@ -39,17 +39,13 @@ type Index struct {
 }
 
 // langStats holds, per language, how many articles use each token, and each
-// article's token set: the base of the coverage score.
+// article's token sets (compact.go): the base of the coverage score.
 type langStats struct {
-	n         int
-	df        map[string]int
-	weight    map[string]float64           // token → IDF, for tokens the articles use
-	unknown   float64                      // IDF of a token no article uses
-	tokens    map[string]map[string]bool   // article id → tokens
-	phrasings map[string][]phrasing        // article id → each title/question
-	head      map[string]map[string]bool   // article id → tokens of title, questions, tags
-	units     map[string][]map[string]bool // article id → tokens of each phrasing and passage
-	compact   *compactStats                // the same sets as sorted ids (compact.go)
+	n       int
+	df      map[string]int
+	weight  map[string]float64 // token → IDF, for tokens the articles use
+	unknown float64            // IDF of a token no article uses
+	compact *compactStats      // each article's token sets as masks over ids
 }
 
 // phrasing is one title or alternate question as a weighted token set.
@@ -155,59 +151,13 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 		return &Index{bi: bis}, errors.New("index has no faqbot analyzer: rebuild it")
 	}
 	ix := &Index{bi: bis, kb: k, an: an, langs: map[string]*langStats{}, params: DefaultParams, vocab: map[string]int{}}
+	sets := map[string]*sets{}
 	for _, lang := range kb.Languages {
-		st := &langStats{df: map[string]int{}, tokens: map[string]map[string]bool{}, phrasings: map[string][]phrasing{}, head: map[string]map[string]bool{}, units: map[string][]map[string]bool{}}
-		for _, a := range k.Articles(lang) {
-			set := map[string]bool{}
-			var text strings.Builder
-			for _, s := range append(append([]string{a.Title}, a.Questions...), a.Tags...) {
-				text.WriteString(s + "\n")
-			}
-			for _, p := range a.Passages() {
-				text.WriteString(p.Heading + "\n" + p.Body + "\n")
-			}
-			if lang == "en" {
-				latinWords(zh.Fold(text.String()), ix.vocab)
-			}
-			for _, t := range analyze(an, zh.Fold(text.String())) {
-				set[t] = true
-				st.df[t]++
-			}
-			st.tokens[a.ID] = set
-			head := map[string]bool{}
-			for _, s := range append(append([]string{a.Title}, a.Questions...), a.Tags...) {
-				u := map[string]bool{}
-				for _, t := range analyze(an, zh.Fold(s)) {
-					head[t], u[t] = true, true
-				}
-				st.units[a.ID] = append(st.units[a.ID], u)
-			}
-			st.head[a.ID] = head
-			for _, p := range a.Passages() {
-				u := map[string]bool{}
-				for _, t := range analyze(an, zh.Fold(p.Heading+"\n"+p.Body)) {
-					u[t] = true
-				}
-				st.units[a.ID] = append(st.units[a.ID], u)
-			}
-			st.n++
+		vocab := ix.vocab
+		if lang != "en" {
+			vocab = nil
 		}
-		st.weight = make(map[string]float64, len(st.df))
-		for t, df := range st.df {
-			st.weight[t] = idf(st.n, df)
-		}
-		st.unknown = idf(st.n, 0)
-		for _, a := range k.Articles(lang) {
-			for _, q := range append([]string{a.Title}, a.Questions...) {
-				ph := phrasing{tokens: map[string]bool{}}
-				for _, t := range analyze(an, zh.Fold(q)) {
-					ph.tokens[t] = true
-					ph.weight += st.idf(t)
-				}
-				st.phrasings[a.ID] = append(st.phrasings[a.ID], ph)
-			}
-		}
-		ix.langs[lang] = st
+		ix.langs[lang], sets[lang] = newLangStats(an, k.Articles(lang), vocab)
 	}
 	for _, g := range k.Synonyms() {
 		var terms []synTerm
@@ -219,8 +169,8 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 		ix.syn = append(ix.syn, terms)
 	}
 	ix.synFirst = newSynFirst(ix.syn)
-	for _, st := range ix.langs {
-		st.buildCompact(ix.syn)
+	for lang, st := range ix.langs {
+		st.buildCompact(sets[lang], ix.syn)
 	}
 	ix.postings = map[string]*postings{}
 	for lang, bi := range bis {

@@ -72,8 +72,8 @@ type qtok struct {
 
 // buildCompact derives the compact sets from the map forms; it runs once
 // per language after the synonyms are analyzed.
-func (st *langStats) buildCompact(syn [][]synTerm) {
-	c := &compactStats{vocab: make(map[string]int32, len(st.df)), arts: make(map[string]*artData, len(st.tokens))}
+func (st *langStats) buildCompact(s *sets, syn [][]synTerm) {
+	c := &compactStats{vocab: make(map[string]int32, len(st.df)), arts: make(map[string]*artData, len(s.tokens))}
 	intern := func(t string) int32 {
 		id, ok := c.vocab[t]
 		if !ok {
@@ -94,9 +94,9 @@ func (st *langStats) buildCompact(syn [][]synTerm) {
 		}
 		c.syn = append(c.syn, terms)
 	}
-	for ord, id := range slices.Sorted(maps.Keys(st.tokens)) {
-		set := st.tokens[id]
-		units := st.units[id]
+	for ord, id := range slices.Sorted(maps.Keys(s.tokens)) {
+		set := s.tokens[id]
+		units := s.units[id]
 		a := &artData{units: len(units), words: (partUnit + len(units) + 63) / 64, ord: int32(ord)}
 		parts := map[int32][]uint64{}
 		mark := func(set map[string]bool, part int) {
@@ -111,7 +111,7 @@ func (st *langStats) buildCompact(syn [][]synTerm) {
 			}
 		}
 		mark(set, partAll)
-		mark(st.head[id], partHead)
+		mark(s.head[id], partHead)
 		for u, set := range units {
 			mark(set, partUnit+u)
 		}
@@ -120,7 +120,7 @@ func (st *langStats) buildCompact(syn [][]synTerm) {
 		for _, tid := range a.ids {
 			a.masks = append(a.masks, parts[tid]...)
 		}
-		for _, ph := range st.phrasings[id] {
+		for _, ph := range s.phrasings[id] {
 			a.phrasings = append(a.phrasings, ph.weight)
 		}
 		c.arts[id] = a

@@ -83,9 +83,13 @@ func checkCompact(t *testing.T, k *kb.KB, maxWords int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mapSets := map[string]*sets{}
+	for _, lang := range kb.Languages {
+		mapSets[lang] = ix.mapSets(lang)
+	}
 	for _, c := range append(cases, kb.Labelled{Question: "医保 insurance 新农合 報銷 异地 a b"}) {
 		for _, lang := range kb.Languages {
-			st := ix.langs[lang]
+			st, ms := ix.langs[lang], mapSets[lang]
 			folded := ix.correct(zh.Fold(c.Question))
 			var tokens []string
 			for _, tok := range analyze(ix.an, folded) {
@@ -107,9 +111,9 @@ func checkCompact(t *testing.T, k *kb.KB, maxWords int) {
 			for hit, id := range ids {
 				hs := sig.of(st.n, arts[hit], hit)
 				got := []float64{hs.coverage, hs.head, hs.unit, hs.similarity, hs.containment, hs.distinct}
-				want := []float64{ix.coverage(st, id, tokens, syns), ix.coverageOf(st, st.head[id], tokens, syns),
-					ix.unitCoverage(st, id, tokens, syns), similarity(st, st.phrasings[id], tokens),
-					containment(st, st.phrasings[id], tokens), distinct(st, id, tokens)}
+				want := []float64{ix.coverage(st, ms, id, tokens, syns), ix.coverageOf(st, ms.head[id], tokens, syns),
+					ix.unitCoverage(st, ms, id, tokens, syns), similarity(st, ms.phrasings[id], tokens),
+					containment(st, ms.phrasings[id], tokens), distinct(st, ms, id, tokens)}
 				for i := range got {
 					if got[i] != want[i] {
 						t.Fatalf("%s %q %s: signal %d = %v, maps give %v", lang, c.Question, id, i, got[i], want[i])
@@ -161,5 +165,31 @@ func TestClosestInverted(t *testing.T) {
 				t.Fatalf("%s %q: Closest %v, similarity %v", lang, q, got, want)
 			}
 		}
+	}
+}
+
+// TestMissingCompact: Missing over the compact sets says what it said over
+// the map sets, for every tune question against every article.
+func TestMissingCompact(t *testing.T) {
+	ix := memIndex(t)
+	qs := tuneQuestions(t)
+	compared := 0
+	for _, lang := range kb.Languages {
+		st, ms := ix.langs[lang], ix.mapSets(lang)
+		for _, q := range qs {
+			a := ix.analyzed(q)
+			for id := range ms.tokens {
+				want := ix.missing(st, mapSet(ms.tokens[id]), a.tokens, a.syns)
+				h := ix.missing(st, mapSet(ms.head[id]), a.tokens, a.syns)
+				want.HeadMax, want.HeadMass = h.Max, h.Mass
+				if got := ix.Missing(q, lang, id); got != want {
+					t.Fatalf("%s %q %s: Missing = %+v, map sets give %+v", lang, q, id, got, want)
+				}
+				compared++
+			}
+		}
+	}
+	if compared == 0 {
+		t.Fatal("nothing compared")
 	}
 }

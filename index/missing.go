@@ -96,23 +96,24 @@ func (ix *Index) fillers() fillers {
 // article holds (线到 in 起付线到底) is no term.
 func (ix *Index) Missing(question, lang, id string) Missing {
 	st, ok := ix.langs[lang]
-	if !ok || st.tokens[id] == nil {
+	if !ok || st.compact.arts[id] == nil {
 		return Missing{}
 	}
+	a := st.compact.arts[id]
 	q := ix.analyzed(question)
 	tokens, syns := q.tokens, q.syns
-	m := ix.missing(st, st.tokens[id], tokens, syns)
-	h := ix.missing(st, st.head[id], tokens, syns)
+	m := ix.missing(st, partSet{st.compact, a, partAll}, tokens, syns)
+	h := ix.missing(st, partSet{st.compact, a, partHead}, tokens, syns)
 	m.HeadMax, m.HeadMass = h.Max, h.Mass
 	return m
 }
 
-func (ix *Index) missing(st *langStats, set map[string]bool, tokens []string, syns []synMatch) Missing {
+func (ix *Index) missing(st *langStats, set tokenSet, tokens []string, syns []synMatch) Missing {
 	f := ix.fillers()
 	covered := ix.synCovered(set, syns)
 	var m Missing
 	for _, t := range tokens {
-		if set[t] || covered[t] || f.words[t] {
+		if set.has(t) || covered[t] || f.words[t] {
 			continue
 		}
 		var w float64
@@ -130,7 +131,7 @@ func (ix *Index) missing(st *langStats, set map[string]bool, tokens []string, sy
 			absent := 0
 			for _, r := range rs {
 				c := string(r)
-				if !set[c] && !covered[c] {
+				if !set.has(c) && !covered[c] {
 					absent++
 					if v := st.idf(c); v > w {
 						w, unknown = v, st.df[c] == 0
@@ -163,7 +164,7 @@ func (ix *Index) missing(st *langStats, set map[string]bool, tokens []string, sy
 // synCovered is the question tokens that count as held by an article with
 // token set set through synonym expansion: the tokens of a synonym term the
 // question names whose group has an alternative the article holds in full.
-func (ix *Index) synCovered(set map[string]bool, syns []synMatch) map[string]bool {
+func (ix *Index) synCovered(set tokenSet, syns []synMatch) map[string]bool {
 	covered := map[string]bool{}
 	for _, m := range syns {
 		for _, alt := range ix.syn[m.group] {

@@ -4,11 +4,18 @@ package index
 // kept as test oracles: TestCompactSignals checks both give bit-identical
 // signals on the real content.
 
+// mapSets rebuilds a language's token sets as maps, which the index drops
+// once it has made its compact sets from them.
+func (ix *Index) mapSets(lang string) *sets {
+	_, s := newLangStats(ix.an, ix.kb.Articles(lang), nil)
+	return s
+}
+
 // coverage is the IDF-weighted share of question tokens the article holds; a
 // token also counts when it belongs to a synonym term whose alternative the
 // article holds in full.
-func (ix *Index) coverage(st *langStats, id string, tokens []string, syns []synMatch) float64 {
-	return ix.coverageOf(st, st.tokens[id], tokens, syns)
+func (ix *Index) coverage(st *langStats, s *sets, id string, tokens []string, syns []synMatch) float64 {
+	return ix.coverageOf(st, s.tokens[id], tokens, syns)
 }
 
 // coverageOf is coverage against one token set.
@@ -16,7 +23,7 @@ func (ix *Index) coverageOf(st *langStats, set map[string]bool, tokens []string,
 	covered := map[string]bool{}
 	for _, m := range syns {
 		for _, alt := range ix.syn[m.group] {
-			if len(alt.tokens) > 0 && all(set, alt.tokens) {
+			if len(alt.tokens) > 0 && all(mapSet(set), alt.tokens) {
 				for _, t := range ix.syn[m.group][m.term].tokens {
 					covered[t] = true
 				}
@@ -43,8 +50,8 @@ func (ix *Index) coverageOf(st *langStats, set map[string]bool, tokens []string,
 
 // distinct is the IDF-weighted share of the question's distinctive tokens
 // (used by few articles, not single CJK characters) that article id holds.
-func distinct(st *langStats, id string, tokens []string) float64 {
-	set := st.tokens[id]
+func distinct(st *langStats, s *sets, id string, tokens []string) float64 {
+	set := s.tokens[id]
 	var got, total float64
 	for _, t := range tokens {
 		df := st.df[t]
@@ -65,9 +72,9 @@ func distinct(st *langStats, id string, tokens []string) float64 {
 
 // unitCoverage is the best coverage of the question by one phrasing or
 // passage of article id.
-func (ix *Index) unitCoverage(st *langStats, id string, tokens []string, syns []synMatch) float64 {
+func (ix *Index) unitCoverage(st *langStats, s *sets, id string, tokens []string, syns []synMatch) float64 {
 	best := 0.0
-	for _, u := range st.units[id] {
+	for _, u := range s.units[id] {
 		best = max(best, ix.coverageOf(st, u, tokens, syns))
 	}
 	return best

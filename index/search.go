@@ -374,9 +374,9 @@ func (t Text) Find(terms Terms) string {
 // that at most this share of the articles use.
 const distinctShare = 0.125
 
-func all(set map[string]bool, tokens []string) bool {
+func all(set tokenSet, tokens []string) bool {
 	for _, t := range tokens {
-		if !set[t] {
+		if !set.has(t) {
 			return false
 		}
 	}
