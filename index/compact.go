@@ -331,9 +331,9 @@ func (s *signals) of(n int, a *artData, hit int) hitSignals {
 }
 
 // grow returns buf resized to n, zeroed.
-func grow(buf []uint64, n int) []uint64 {
+func grow[T any](buf []T, n int) []T {
 	if cap(buf) < n {
-		return make([]uint64, n)
+		return make([]T, n)
 	}
 	buf = buf[:n]
 	clear(buf)
@@ -383,8 +383,8 @@ func (s *signals) distinct(n, w int) float64 {
 // it holds (unitInter): the sums coverage and inter make, in the same
 // order (token by token), from one pass over the set bits.
 func (s *signals) perUnit(w int, a *artData) {
-	s.unitGot = growFloats(s.unitGot, a.units)
-	s.unitInter = growFloats(s.unitInter, len(a.phrasings))
+	s.unitGot = grow(s.unitGot, a.units)
+	s.unitInter = grow(s.unitInter, len(a.phrasings))
 	const notUnits = 1<<partAll | 1<<partHead
 	for j, q := range s.qt {
 		for k := range w {
@@ -402,16 +402,6 @@ func (s *signals) perUnit(w int, a *artData) {
 			}
 		}
 	}
-}
-
-// growFloats returns buf resized to n, zeroed.
-func growFloats(buf []float64, n int) []float64 {
-	if cap(buf) < n {
-		return make([]float64, n)
-	}
-	buf = buf[:n]
-	clear(buf)
-	return buf
 }
 
 // isUnigram reports whether t is a single CJK character.

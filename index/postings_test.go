@@ -21,10 +21,10 @@ import (
 	"github.com/blevesearch/bleve/v2/search/searcher"
 )
 
-// copiesIndex indexes the embedded articles n times over (copies under new
-// ids), so
-// that each passage has many equal rivals and the terms' statistics look
-// like a large knowledge base's.
+// copiesIndex indexes the embedded articles n times over (the originals and
+// copies under new ids, their titles and questions numbered), so that each
+// passage has many equal rivals and the terms' statistics look like a large
+// knowledge base's.
 func copiesIndex(t *testing.T, n int) *Index {
 	t.Helper()
 	m := fstest.MapFS{}
