@@ -93,6 +93,9 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 	if !ok {
 		return nil, fmt.Errorf("search: unknown language %q", lang)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
 	q := ix.analyzed(question)
 	tokens := searchTokens(q)
 	if len(tokens) == 0 {
