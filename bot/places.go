@@ -8,10 +8,9 @@ import (
 
 // place is a province or city a question may name.
 type place struct {
-	name     string      // 上海, 西安
-	province string      // the province of a city ("" for a province or municipality)
-	en       string      // Latin spellings, "|"-separated
-	terms    index.Terms // name, then the Latin spellings
+	name     string // 上海, 西安
+	province string // the province of a city ("" for a province or municipality)
+	en       string // Latin spellings, "|"-separated
 }
 
 // placeList are China's provinces and its larger cities: enough to tell that
@@ -37,22 +36,27 @@ var placeList = func() []place {
 呼和浩特:内蒙古:hohhot 南宁:广西:nanning 拉萨:西藏:lhasa 银川:宁夏:yinchuan 乌鲁木齐:新疆:urumqi
 `) {
 		f := strings.SplitN(s, ":", 3)
-		p := place{name: f[0], province: f[1], en: strings.ReplaceAll(f[2], "-", " ")}
-		p.terms = index.NewTerms(append([]string{p.name}, strings.Split(p.en, "|")...)...)
-		out = append(out, p)
+		out = append(out, place{name: f[0], province: f[1], en: strings.ReplaceAll(f[2], "-", " ")})
 	}
 	return out
+}()
+
+// placeTerms are the places' terms, by place (placeList's order).
+var placeTerms = func() index.TermGroups {
+	groups := make([][]string, len(placeList))
+	for i, p := range placeList {
+		groups[i] = append([]string{p.name}, strings.Split(p.en, "|")...)
+	}
+	return index.NewTermGroups(groups...)
 }()
 
 // placesIn returns the places a question names.
 func placesIn(question string) []place {
 	var out []place
-	text := index.NewText(question)
-	for _, p := range placeList {
-		if text.Find(p.terms) != "" {
-			out = append(out, p)
-		}
-	}
+	placeTerms.Each(index.NewText(question), func(i int, _ string) bool {
+		out = append(out, placeList[i])
+		return true
+	})
 	return out
 }
 
@@ -60,13 +64,12 @@ func placesIn(question string) []place {
 // none); a follow-up naming a new one drops the previous place from the
 // subject it is read with.
 func placeIn(text string) string {
-	folded := index.NewText(text)
-	for _, p := range placeList {
-		if t := folded.Find(p.terms); t != "" {
-			return t
-		}
-	}
-	return ""
+	var first string
+	placeTerms.Each(index.NewText(text), func(_ int, term string) bool {
+		first = term
+		return false
+	})
+	return first
 }
 
 // placeFits reports whether a local article's region (zh, e.g. "西安",

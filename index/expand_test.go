@@ -31,3 +31,36 @@ func TestExpandBuckets(t *testing.T) {
 		t.Fatalf("no synonym found in %d questions", len(qs))
 	}
 }
+
+// TestTermGroups: Each visits the groups a text names, in group order, with
+// the first term of each as spelled, whatever the text's order and script;
+// it stops when told to.
+func TestTermGroups(t *testing.T) {
+	t.Parallel()
+	g := NewTermGroups([]string{"北京", "beijing", "peking"}, []string{"西安", "xi'an", "xian"}, []string{"上海", "shanghai"})
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"从上海去北京看病", []string{"北京", "上海"}},
+		{"moving from Shanghai to Xian", []string{"xian", "shanghai"}},
+		{"西安醫保在上海能用嗎", []string{"西安", "上海"}},
+		{"Xianyang", nil}, // Latin terms are whole words
+		{"医保", nil},
+	}
+	for _, tc := range tests {
+		var got []string
+		g.Each(NewText(tc.text), func(_ int, term string) bool {
+			got = append(got, term)
+			return true
+		})
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("Each(%q) = %q, want %q", tc.text, got, tc.want)
+		}
+	}
+	n := 0
+	g.Each(NewText("北京 西安 上海"), func(int, string) bool { n++; return false })
+	if n != 1 {
+		t.Errorf("Each went on after false: %d calls", n)
+	}
+}

@@ -373,6 +373,44 @@ func (t Text) Find(terms Terms) string {
 	return ""
 }
 
+// TermGroups are groups of terms (a place's names, say) folded once, with
+// the groups each folded term's first rune leads to: a text tries only the
+// groups whose terms start with a rune it holds, not every group.
+type TermGroups struct {
+	groups []Terms
+	first  map[rune][]int // ascending group indexes
+}
+
+// NewTermGroups folds the groups' terms.
+func NewTermGroups(groups ...[]string) TermGroups {
+	g := TermGroups{groups: make([]Terms, len(groups)), first: map[rune][]int{}}
+	for i, terms := range groups {
+		g.groups[i] = NewTerms(terms...)
+		for _, f := range g.groups[i].folded {
+			r, _ := utf8.DecodeRuneInString(f)
+			if f != "" && !slices.Contains(g.first[r], i) {
+				g.first[r] = append(g.first[r], i)
+			}
+		}
+	}
+	return g
+}
+
+// Each calls fn, in group order, with each group the text holds a term of
+// and the first such term as the group spells it, until fn returns false.
+func (g TermGroups) Each(t Text, fn func(group int, term string) bool) {
+	var cands []int
+	for _, r := range t.folded {
+		cands = append(cands, g.first[r]...)
+	}
+	slices.Sort(cands)
+	for _, i := range slices.Compact(cands) {
+		if term := t.Find(g.groups[i]); term != "" && !fn(i, term) {
+			return
+		}
+	}
+}
+
 // distinctShare bounds the document frequency of a distinctive token: one
 // that at most this share of the articles use.
 const distinctShare = 0.125
