@@ -4,7 +4,6 @@ import (
 	_ "embed"
 	"fmt"
 	"math"
-	"regexp"
 	"strings"
 	"unicode"
 
@@ -73,11 +72,6 @@ func ModelError() error { return modelErr }
 
 // ModelThreshold is the committed answer threshold of the confidence model.
 func ModelThreshold() float64 { return model.Threshold }
-
-var (
-	yearRe   = regexp.MustCompile(`(?i)(20\d\d|[12]\d年|\b(19|20)\d\d\b)`)
-	figureRe = regexp.MustCompile(`(?i)(多少钱|交多少|缴多少|报多少|给多少|多少元|几成|百分之|比例|报销比|标准是多少|how much|what percent|percentage|\bratio\b|\brate\b)`)
-)
 
 // Decision is how the engine decided about one question: what Ask did, and
 // the model's view of it, for eval's threshold table and for the fit.
@@ -188,7 +182,7 @@ func features(k *kb.KB, question string, hits []index.Hit, i int, places []place
 	return []float64{
 		h.Coverage, h.Similarity, h.Distinct, rawShare, margin, unknown,
 		math.Log1p(float64(h.Tokens)), mismatch, noPlace, b2f(inScope), out,
-		b2f(yearRe.MatchString(question)), b2f(figureRe.MatchString(question)),
+		b2f(namesYear(question)), b2f(asksFigure(question)),
 		h.Coverage * b2f(inScope),
 		h.Head, h.Unit, math.Log1p(h.RawAbs),
 		nearU, nearN, h.Similarity - nearU,

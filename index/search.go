@@ -3,12 +3,14 @@ package index
 import (
 	"cmp"
 	"context"
-	"faqbot/index/zh"
 	"fmt"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"faqbot/index/zh"
 )
 
 // Params are the ranking knobs, tuned on the labelled questions
@@ -399,14 +401,22 @@ func NewTermGroups(groups ...[]string) TermGroups {
 // Each calls fn, in group order, with each group the text holds a term of
 // and the first such term as the group spells it, until fn returns false.
 func (g TermGroups) Each(t Text, fn func(group int, term string) bool) {
-	var cands []int
-	for _, r := range t.folded {
-		cands = append(cands, g.first[r]...)
+	var small [4]uint64
+	cands := small[:]
+	if n := (len(g.groups) + 63) / 64; n > len(small) {
+		cands = make([]uint64, n)
 	}
-	slices.Sort(cands)
-	for _, i := range slices.Compact(cands) {
-		if term := t.Find(g.groups[i]); term != "" && !fn(i, term) {
-			return
+	for _, r := range t.folded {
+		for _, i := range g.first[r] {
+			cands[i/64] |= 1 << (i % 64)
+		}
+	}
+	for w, set := range cands {
+		for ; set != 0; set &= set - 1 {
+			i := w*64 + bits.TrailingZeros64(set)
+			if term := t.Find(g.groups[i]); term != "" && !fn(i, term) {
+				return
+			}
 		}
 	}
 }
