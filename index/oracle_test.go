@@ -120,7 +120,7 @@ func containment(st *langStats, phrasings []phrasing, tokens []string) float64 {
 	return best
 }
 
-// expandAll is expand before the first-byte and first-rune buckets: every
+// expandAll is expand before synFirst: every
 // synonym term of every group tried on every question.
 func (ix *Index) expandAll(folded string) []synMatch {
 	words := wordsOf(folded)

@@ -268,20 +268,23 @@ func (ix *Index) expand(folded string) []synMatch {
 	var out []synMatch
 	try := func(cands []synMatch) {
 		for _, m := range cands {
-			if t := ix.syn[m.group][m.term]; t.folded != "" && hasTerm(folded, words, t.folded, t.padded) {
+			if t := ix.syn[m.group][m.term]; hasTerm(folded, words, t.folded, t.padded) {
 				out = append(out, m)
 			}
 		}
 	}
 	for w := range strings.FieldsSeq(words) {
-		if w[0] < utf8.RuneSelf {
-			try(ix.synFirst.latin[w[0]])
-		}
+		try(ix.synFirst.word[w])
 	}
-	for _, r := range folded {
+	var prev rune
+	for i, r := range folded {
 		if r >= utf8.RuneSelf {
-			try(ix.synFirst.other[r])
+			try(ix.synFirst.rune[r])
 		}
+		if i > 0 && prev >= utf8.RuneSelf {
+			try(ix.synFirst.pair[[2]rune{prev, r}])
+		}
+		prev = r
 	}
 	slices.SortFunc(out, func(a, b synMatch) int {
 		return cmp.Or(cmp.Compare(a.group, b.group), cmp.Compare(a.term, b.term))
@@ -289,26 +292,30 @@ func (ix *Index) expand(folded string) []synMatch {
 	return slices.Compact(out)
 }
 
-// synFirst are the synonym terms by their first byte (those looked for
-// among the words, which start with a Latin letter or digit) or their first
-// rune (those looked for anywhere): a question only needs the terms its
-// words or runes start.
+// synFirst are the synonym terms by how they start, so that a question
+// tries only those it may hold: a Latin term (looked for as whole words) by
+// its first word, another by its first two runes (its rune when it has one).
 type synFirst struct {
-	latin [utf8.RuneSelf][]synMatch
-	other map[rune][]synMatch
+	word map[string][]synMatch
+	pair map[[2]rune][]synMatch
+	rune map[rune][]synMatch
 }
 
 func newSynFirst(syn [][]synTerm) synFirst {
-	f := synFirst{other: map[rune][]synMatch{}}
+	f := synFirst{word: map[string][]synMatch{}, pair: map[[2]rune][]synMatch{}, rune: map[rune][]synMatch{}}
 	for g, terms := range syn {
 		for i, t := range terms {
-			switch {
-			case t.folded == "":
+			m := synMatch{g, i}
+			switch rs := []rune(t.folded); {
+			case len(rs) == 0:
 			case t.folded[0] < utf8.RuneSelf:
-				f.latin[t.folded[0]] = append(f.latin[t.folded[0]], synMatch{g, i})
+				w, _, _ := strings.Cut(t.folded, " ")
+				f.word[w] = append(f.word[w], m)
+			case len(rs) == 1:
+				f.rune[rs[0]] = append(f.rune[rs[0]], m)
 			default:
-				r, _ := utf8.DecodeRuneInString(t.folded)
-				f.other[r] = append(f.other[r], synMatch{g, i})
+				k := [2]rune{rs[0], rs[1]}
+				f.pair[k] = append(f.pair[k], m)
 			}
 		}
 	}
