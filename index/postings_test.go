@@ -72,6 +72,29 @@ func copiesIndex(t *testing.T, n int) *Index {
 	return ix
 }
 
+// reopenedIndex is the embedded content built on disk, closed and opened
+// again, as serve finds it after a restart.
+func reopenedIndex(t *testing.T) *Index {
+	t.Helper()
+	k, err := kb.Load(content.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ix, err := BuildOnDisk(context.Background(), k, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ix, err = OpenCurrent(dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	return ix
+}
+
 // tuneQuestions are the tune sets' questions (the blind sets stay unread).
 func tuneQuestions(t *testing.T) []string {
 	t.Helper()
@@ -152,9 +175,10 @@ func sameHit(a, b docHit) bool {
 }
 
 // TestPostingsMatchBleve: a search over the flat postings returns exactly
-// Bleve's hits and scores, in Bleve's order, on a corpus where every
-// passage has equal rivals (ties) and on the real one; with one term score
-// in a hundred a bit off, the same comparison finds differences.
+// Bleve's hits and scores, in Bleve's order, on the real articles in memory
+// and reopened from disk, and on a corpus where every passage has equal
+// rivals (ties); with one term score in a hundred a bit off, the same
+// comparison finds differences.
 func TestPostingsMatchBleve(t *testing.T) {
 	qs := tuneQuestions(t)
 	for _, tc := range []struct {
@@ -163,6 +187,7 @@ func TestPostingsMatchBleve(t *testing.T) {
 	}{
 		{"real", memIndex(t)},
 		{"copies", copiesIndex(t, 4)},
+		{"on disk, reopened", reopenedIndex(t)},
 	} {
 		diff, n := differences(t, tc.ix, qs)
 		t.Logf("%s: %d searches compared", tc.name, n)
