@@ -25,8 +25,8 @@ type Index struct {
 	an    analysis.Analyzer
 	langs map[string]*langStats
 	syn   [][]synTerm
-	// synFirst finds the synonym terms a question may contain (expand).
-	synFirst synFirst
+	// synTerms are the synonym groups' terms as expand looks for them.
+	synTerms TermGroups
 	params   Params
 	// vocab counts the Latin words of the articles and synonyms, for
 	// correcting English typos.
@@ -56,7 +56,6 @@ type phrasing struct {
 
 type synTerm struct {
 	folded string
-	padded string // " folded ", as a Latin term is looked for among words
 	tokens []string
 }
 
@@ -163,12 +162,12 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 		var terms []synTerm
 		for _, t := range g {
 			f := zh.Fold(t)
-			terms = append(terms, synTerm{folded: f, padded: " " + f + " ", tokens: analyze(an, f)})
+			terms = append(terms, synTerm{folded: f, tokens: analyze(an, f)})
 			latinWords(f, ix.vocab)
 		}
 		ix.syn = append(ix.syn, terms)
 	}
-	ix.synFirst = newSynFirst(ix.syn)
+	ix.synTerms = NewTermGroups(k.Synonyms()...)
 	for lang, st := range ix.langs {
 		st.buildCompact(sets[lang], ix.syn)
 	}

@@ -120,14 +120,14 @@ func containment(st *langStats, phrasings []phrasing, tokens []string) float64 {
 	return best
 }
 
-// expandAll is expand before synFirst: every
-// synonym term of every group tried on every question.
+// expandAll is expand before TermGroups: every synonym term of every group
+// tried on every question.
 func (ix *Index) expandAll(folded string) []synMatch {
 	words := wordsOf(folded)
 	var out []synMatch
 	for g, terms := range ix.syn {
 		for i, t := range terms {
-			if hasTerm(folded, words, t.folded, t.padded) {
+			if hasTerm(folded, words, t.folded, " "+t.folded+" ") {
 				out = append(out, synMatch{g, i})
 			}
 		}

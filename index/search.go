@@ -4,13 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math/bits"
 	"slices"
 	"sort"
-	"strings"
-	"unicode/utf8"
-
-	"faqbot/index/zh"
 )
 
 // Params are the ranking knobs, tuned on the labelled questions
@@ -264,168 +259,12 @@ type synMatch struct {
 // expand finds the synonym terms a folded question contains, in group and
 // term order.
 func (ix *Index) expand(folded string) []synMatch {
-	words := wordsOf(folded)
 	var out []synMatch
-	try := func(cands []synMatch) {
-		for _, m := range cands {
-			if t := ix.syn[m.group][m.term]; hasTerm(folded, words, t.folded, t.padded) {
-				out = append(out, m)
-			}
-		}
-	}
-	for w := range strings.FieldsSeq(words) {
-		try(ix.synFirst.word[w])
-	}
-	var prev rune
-	for i, r := range folded {
-		if r >= utf8.RuneSelf {
-			try(ix.synFirst.rune[r])
-		}
-		if i > 0 && prev >= utf8.RuneSelf {
-			try(ix.synFirst.pair[[2]rune{prev, r}])
-		}
-		prev = r
-	}
-	slices.SortFunc(out, func(a, b synMatch) int {
-		return cmp.Or(cmp.Compare(a.group, b.group), cmp.Compare(a.term, b.term))
+	ix.synTerms.each(Text{folded, wordsOf(folded)}, func(r termRef) bool {
+		out = append(out, synMatch(r))
+		return true
 	})
-	return slices.Compact(out)
-}
-
-// synFirst are the synonym terms by how they start, so that a question
-// tries only those it may hold: a Latin term (looked for as whole words) by
-// its first word, another by its first two runes (its rune when it has one).
-type synFirst struct {
-	word map[string][]synMatch
-	pair map[[2]rune][]synMatch
-	rune map[rune][]synMatch
-}
-
-func newSynFirst(syn [][]synTerm) synFirst {
-	f := synFirst{word: map[string][]synMatch{}, pair: map[[2]rune][]synMatch{}, rune: map[rune][]synMatch{}}
-	for g, terms := range syn {
-		for i, t := range terms {
-			m := synMatch{g, i}
-			switch rs := []rune(t.folded); {
-			case len(rs) == 0:
-			case t.folded[0] < utf8.RuneSelf:
-				w, _, _ := strings.Cut(t.folded, " ")
-				f.word[w] = append(f.word[w], m)
-			case len(rs) == 1:
-				f.rune[rs[0]] = append(f.rune[rs[0]], m)
-			default:
-				k := [2]rune{rs[0], rs[1]}
-				f.pair[k] = append(f.pair[k], m)
-			}
-		}
-	}
-	return f
-}
-
-func wordsOf(folded string) string {
-	return " " + strings.Join(strings.FieldsFunc(folded, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 0x2E7F)
-	}), " ") + " "
-}
-
-// hasTerm reports whether folded text holds a folded term: Latin terms as
-// whole words ("id card" is not in "valid card"; padded is " term "),
-// Chinese terms anywhere.
-func hasTerm(folded, words, term, padded string) bool {
-	switch {
-	case term == "":
-		return false
-	case term[0] < 0x80:
-		return strings.Contains(words, padded)
-	default:
-		return strings.Contains(folded, term)
-	}
-}
-
-// FindTerm returns the first of terms that text contains, comparing folded
-// forms with the same whole-word rule as synonym expansion; "" if none.
-func FindTerm(text string, terms []string) string {
-	return NewText(text).Find(NewTerms(terms...))
-}
-
-// Terms are terms folded once, to be looked for in many texts.
-type Terms struct{ spelled, folded, padded []string }
-
-// NewTerms folds terms.
-func NewTerms(terms ...string) Terms {
-	t := Terms{spelled: terms, folded: make([]string, len(terms)), padded: make([]string, len(terms))}
-	for i, s := range terms {
-		t.folded[i] = zh.Fold(s)
-		t.padded[i] = " " + t.folded[i] + " "
-	}
-	return t
-}
-
-// Text is a text folded once, to look for many terms in (FindTerm folds
-// both every time).
-type Text struct{ folded, words string }
-
-// NewText folds text.
-func NewText(text string) Text {
-	f := zh.Fold(text)
-	return Text{f, wordsOf(f)}
-}
-
-// Find returns the first of terms the text holds, as terms spell it; ""
-// if none.
-func (t Text) Find(terms Terms) string {
-	for i, f := range terms.folded {
-		if hasTerm(t.folded, t.words, f, terms.padded[i]) {
-			return terms.spelled[i]
-		}
-	}
-	return ""
-}
-
-// TermGroups are groups of terms (a place's names, say) folded once, with
-// the groups each folded term's first rune leads to: a text tries only the
-// groups whose terms start with a rune it holds, not every group.
-type TermGroups struct {
-	groups []Terms
-	first  map[rune][]int // ascending group indexes
-}
-
-// NewTermGroups folds the groups' terms.
-func NewTermGroups(groups ...[]string) TermGroups {
-	g := TermGroups{groups: make([]Terms, len(groups)), first: map[rune][]int{}}
-	for i, terms := range groups {
-		g.groups[i] = NewTerms(terms...)
-		for _, f := range g.groups[i].folded {
-			r, _ := utf8.DecodeRuneInString(f)
-			if f != "" && !slices.Contains(g.first[r], i) {
-				g.first[r] = append(g.first[r], i)
-			}
-		}
-	}
-	return g
-}
-
-// Each calls fn, in group order, with each group the text holds a term of
-// and the first such term as the group spells it, until fn returns false.
-func (g TermGroups) Each(t Text, fn func(group int, term string) bool) {
-	var small [4]uint64
-	cands := small[:]
-	if n := (len(g.groups) + 63) / 64; n > len(small) {
-		cands = make([]uint64, n)
-	}
-	for _, r := range t.folded {
-		for _, i := range g.first[r] {
-			cands[i/64] |= 1 << (i % 64)
-		}
-	}
-	for w, set := range cands {
-		for ; set != 0; set &= set - 1 {
-			i := w*64 + bits.TrailingZeros64(set)
-			if term := t.Find(g.groups[i]); term != "" && !fn(i, term) {
-				return
-			}
-		}
-	}
+	return out
 }
 
 // distinctShare bounds the document frequency of a distinctive token: one
