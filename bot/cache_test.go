@@ -116,7 +116,7 @@ func TestCacheDroppedOnReindex(t *testing.T) {
 		t.Fatalf("%d entries", e.cache.Len())
 	}
 	// New content: the answering article renamed.
-	fsys := contentWith(t, a1.ID, func(s string) string { return strings.Replace(s, "title: ", "title: 新标题 ", 1) })
+	fsys := contentWith(t, "zh/"+a1.ID+".md", func(s string) string { return strings.Replace(s, "title: ", "title: 新标题 ", 1) })
 	k2, err := kb.Load(fsys)
 	if err != nil {
 		t.Fatal(err)
@@ -257,8 +257,8 @@ func TestCacheConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
-// contentWith is the embedded content with zh/<id>.md edited.
-func contentWith(t *testing.T, id string, edit func(string) string) fstest.MapFS {
+// contentWith is the embedded content with the file at path edited.
+func contentWith(t *testing.T, path string, edit func(string) string) fstest.MapFS {
 	t.Helper()
 	m := fstest.MapFS{}
 	err := fs.WalkDir(content.FS, ".", func(p string, d fs.DirEntry, err error) error {
@@ -269,7 +269,7 @@ func contentWith(t *testing.T, id string, edit func(string) string) fstest.MapFS
 		if err != nil {
 			return err
 		}
-		if p == "zh/"+id+".md" {
+		if p == path {
 			data = []byte(edit(string(data)))
 		}
 		m[p] = &fstest.MapFile{Data: data}

@@ -1,9 +1,7 @@
 package bot
 
 import (
-	"io/fs"
 	"testing"
-	"testing/fstest"
 
 	"faqbot/content"
 	"faqbot/index"
@@ -19,20 +17,7 @@ func TestScopeCacheFollowsKB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := fstest.MapFS{}
-	if err := fs.WalkDir(content.FS, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(content.FS, p)
-		if p == "scope.txt" {
-			data = append(data, "\n- 彩票\n"...)
-		}
-		m[p] = &fstest.MapFile{Data: data}
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	m := contentWith(t, "scope.txt", func(s string) string { return s + "\n- 彩票\n" })
 	after, err := kb.Load(m)
 	if err != nil {
 		t.Fatal(err)

@@ -89,12 +89,7 @@ func similarity(st *langStats, phrasings []phrasing, tokens []string) float64 {
 	}
 	best := 0.0
 	for _, ph := range phrasings {
-		var inter float64
-		for _, t := range tokens {
-			if ph.tokens[t] {
-				inter += st.idf(t)
-			}
-		}
+		inter := phrasingInter(st, ph, tokens)
 		if union := qw + ph.weight - inter; union > 0 {
 			best = max(best, inter/union)
 		}
@@ -102,17 +97,23 @@ func similarity(st *langStats, phrasings []phrasing, tokens []string) float64 {
 	return best
 }
 
+// phrasingInter is the IDF weight of the question tokens a phrasing holds.
+func phrasingInter(st *langStats, ph phrasing, tokens []string) float64 {
+	var inter float64
+	for _, t := range tokens {
+		if ph.tokens[t] {
+			inter += st.idf(t)
+		}
+	}
+	return inter
+}
+
 // containment is the best IDF-weighted share of a phrasing's tokens the
 // question holds.
 func containment(st *langStats, phrasings []phrasing, tokens []string) float64 {
 	best := 0.0
 	for _, ph := range phrasings {
-		var inter float64
-		for _, t := range tokens {
-			if ph.tokens[t] {
-				inter += st.idf(t)
-			}
-		}
+		inter := phrasingInter(st, ph, tokens)
 		if ph.weight > 0 {
 			best = max(best, inter/ph.weight)
 		}
