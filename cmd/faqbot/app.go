@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -56,8 +57,11 @@ func memEngine(ctx context.Context, cfg *config, log *slog.Logger) (*bot.Engine,
 	return bot.NewEngine(ix, bot.DefaultOptions, bot.Deps{Log: log}), nil
 }
 
-func newLogger(cfg *config, w *os.File) *slog.Logger {
+// newLogger is serve's JSON logger on w, buffered (logBuffer); flush
+// writes what it holds.
+func newLogger(cfg *config, w io.Writer) (log *slog.Logger, flush func() error) {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	buf := newLogBuffer(w)
+	return slog.New(bufferedHandler{slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: level}), buf}), buf.Flush
 }

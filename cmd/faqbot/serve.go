@@ -53,7 +53,8 @@ func runServe(ctx context.Context, cfg *config, args []string, s stdio) error {
 		return fmt.Errorf("%s %q: cannot listen: %w", cfg.setting("addr"), cfg.Addr, err)
 	}
 	defer ln.Close()
-	log := newLogger(cfg, os.Stderr)
+	log, flush := newLogger(cfg, os.Stderr)
+	defer flush()
 	srv, err := newServer(ctx, cfg, log, s)
 	if err != nil {
 		return err
