@@ -99,10 +99,9 @@ func TestChatFollowUp(t *testing.T) {
 }
 
 // TestServeContextSurvivesRestart: on bbolt the conversation context is
-// written behind (in memory at once, on disk with the next batch); a clean
-// restart between a question and its follow-up keeps it, and a follow-up
-// asked at once after its question, before any batch is written, is read
-// in context too.
+// kept in memory (state.Volatile), read at once by a follow-up, and saved
+// at a clean stop: a clean restart between a question and its follow-up
+// keeps it.
 func TestServeContextSurvivesRestart(t *testing.T) {
 	data := t.TempDir()
 	start := func(name string) *replica {

@@ -124,13 +124,13 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 	return srv, nil
 }
 
-// convoMemory is where the engine keeps conversation contexts: on bbolt,
-// written behind (in memory at once, on disk with the next query-log batch,
-// so no question waits for an fsync); on PostgreSQL, the shared store
-// itself, so that every replica reads a follow-up in its context.
+// convoMemory is where the engine keeps conversation contexts: with bbolt,
+// in memory (state.Volatile: saved at a clean stop, lost in a crash), so
+// that a question never waits for the disk; on PostgreSQL, the shared
+// store itself, so that every replica reads a follow-up in its context.
 func convoMemory(store stateStore) bot.Memory {
 	if s, ok := store.(*state.Store); ok {
-		return s.Behind()
+		return s.Volatile()
 	}
 	return store
 }

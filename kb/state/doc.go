@@ -11,14 +11,15 @@
 //     with a 2 ms delay, so concurrent requests share one fsync. A claim
 //     (ClaimTemp) is atomic: of two callers with one key, exactly one wins.
 //   - Query-log entries are queued in memory and written by a background writer
-//     every 50 ms; Close and FlushLog write what is pending. Values written
-//     behind (PutTempBehind, Behind: `faqbot serve` keeps conversation
-//     contexts there) are kept in memory, read back by GetTemp at once, and
-//     written in the same batch: no question waits for an fsync. A crash
-//     (kill -9, power loss) can lose the last 50 ms of the query log and of
-//     the conversation contexts (a follow-up asked across the crash is read
-//     on its own), never a vote or a claim that was acknowledged; a clean
-//     Close loses nothing.
+//     every 50 ms; Close and FlushLog write what is pending. A crash (kill -9,
+//     power loss) can lose the last 50 ms of the query log, never a vote or a
+//     claim that was acknowledged; a clean Close loses nothing.
+//   - Volatile values (`faqbot serve` keeps conversation contexts there) live
+//     in memory only, at most DefaultVolatileMax, the oldest written dropped
+//     first. Close saves them and the next Open reads them back and removes
+//     them from the file: a clean restart keeps them, a crash loses them all
+//     (a follow-up asked across it is read on its own) and never brings back
+//     an older value. A question never waits for the disk for them.
 //   - One process at a time: a second Open gets ErrLocked within two seconds.
 //   - Check verifies bbolt's page structure and that every stored value decodes.
 //

@@ -33,7 +33,10 @@ var (
 	bucketTemp    = []byte("temp")    // kind/key → expiring value (seen ids, sessions)
 	bucketVotes   = []byte("votes")   // user hash/lang/article → kb.Vote
 	bucketLog     = []byte("log")     // time+seq → LogEntry (no user ids)
-	allBuckets    = [][]byte{bucketMeta, bucketOffsets, bucketLangs, bucketTemp, bucketVotes, bucketLog}
+	// kind/key → expiring value: Volatile's values from a clean Close to
+	// the next Open.
+	bucketVolatile = []byte("volatile")
+	allBuckets     = [][]byte{bucketMeta, bucketOffsets, bucketLangs, bucketTemp, bucketVotes, bucketLog, bucketVolatile}
 )
 
 // Store is faqbot's bbolt state: what must survive a restart and is not
@@ -42,24 +45,20 @@ type Store struct {
 	db   *bolt.DB
 	salt []byte
 
-	mu      sync.Mutex // guards pending, behind, writing and closed
+	mu      sync.Mutex // guards pending and closed
 	pending []kb.LogEntry
-	// behind are the values PutTempBehind keeps for the background writer,
-	// by tempKey; writing are those in the transaction being written. GetTemp
-	// reads them before the file, so a value is readable at once.
-	behind, writing map[string]tempVal
-	closed          bool
-	flushMu         sync.Mutex // one batch at a time; guards seq
-	seq             uint32
-	wake            chan struct{}
-	done            chan struct{}
+	closed  bool
+	flushMu sync.Mutex // one batch at a time; guards seq
+	seq     uint32
+	wake    chan struct{}
+	done    chan struct{}
+	vol     *volatile // Volatile's values
 	// onLogError reports a failed background log write (set by SetLogErrorHandler).
 	onLogError func(error)
 }
 
-// SetLogErrorHandler sets where failed background writes (the query log
-// and the values written behind, one batch) are reported (a logger); call
-// it before the first RecordQuestion or PutTempBehind.
+// SetLogErrorHandler sets where failed background writes of the query log
+// are reported (a logger); call it before the first RecordQuestion.
 func (s *Store) SetLogErrorHandler(fn func(error)) { s.onLogError = fn }
 
 // Open opens (creating if needed) the state store in dir. A second
@@ -83,12 +82,15 @@ func Open(dir string) (*Store, error) {
 	// Batched writes wait at most this long for company: enough to share an
 	// fsync under load, short enough not to add to a reply's latency.
 	db.MaxBatchDelay = 2 * time.Millisecond
-	s := &Store{db: db, wake: make(chan struct{}, 1), done: make(chan struct{}), behind: map[string]tempVal{}}
+	s := &Store{db: db, wake: make(chan struct{}, 1), done: make(chan struct{}), vol: newVolatile(DefaultVolatileMax)}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		if err := s.vol.load(tx); err != nil {
+			return err
 		}
 		meta := tx.Bucket(bucketMeta)
 		if salt := meta.Get([]byte("salt")); salt != nil {
@@ -122,8 +124,9 @@ func (s *Store) Close() error {
 	close(s.wake)
 	<-s.done
 	ferr := s.FlushLog()
+	verr := s.db.Update(s.vol.save)
 	_ = os.Remove(s.db.Path() + ".pid")
-	return errors.Join(ferr, s.db.Close())
+	return errors.Join(ferr, verr, s.db.Close())
 }
 
 // HashUser returns the stored form of a platform user id: a salted SHA-256,
@@ -184,30 +187,10 @@ func (s *Store) PutTemp(kind, key string, val []byte, ttl time.Duration) error {
 	})
 }
 
-// tempVal is a value written behind: its expiry (Unix nanoseconds) and bytes.
+// tempVal is an expiring value: its expiry (Unix nanoseconds) and bytes.
 type tempVal struct {
 	exp int64
 	val []byte
-}
-
-// PutTempBehind stores a short-lived value like PutTemp, but written behind:
-// it is kept in memory, readable by GetTemp at once, and written by the
-// background writer with the next query-log batch (within 50 ms, one
-// transaction and one fsync for all), so the caller never waits for the
-// disk. A crash can lose the values of the last 50 ms. For values whose
-// loss costs little (a conversation's context); a key written behind is
-// written only this way (a PutTemp or ClaimTemp of the same key may be
-// overwritten by a pending value).
-func (s *Store) PutTempBehind(kind, key string, val []byte, ttl time.Duration) error {
-	v := tempVal{exp: time.Now().Add(ttl).UnixNano(), val: append([]byte(nil), val...)}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
-	}
-	s.behind[string(tempKey(kind, key))] = v
-	s.wakeLocked()
-	return nil
 }
 
 // wakeLocked tells the background writer there is something to write;
@@ -219,36 +202,9 @@ func (s *Store) wakeLocked() {
 	}
 }
 
-// Behind returns the store as a Memory (GetTemp, PutTemp) whose PutTemp is
-// PutTempBehind: `faqbot serve` keeps conversation contexts in it.
-func (s *Store) Behind() BehindMemory { return BehindMemory{s} }
-
-// BehindMemory is a Store whose PutTemp writes behind (PutTempBehind).
-type BehindMemory struct{ s *Store }
-
-// GetTemp is the store's GetTemp.
-func (m BehindMemory) GetTemp(kind, key string) ([]byte, bool, error) { return m.s.GetTemp(kind, key) }
-
-// PutTemp is the store's PutTempBehind.
-func (m BehindMemory) PutTemp(kind, key string, val []byte, ttl time.Duration) error {
-	return m.s.PutTempBehind(kind, key, val, ttl)
-}
-
 // GetTemp returns a short-lived value unless it is missing or expired.
 func (s *Store) GetTemp(kind, key string) ([]byte, bool, error) {
 	k := tempKey(kind, key)
-	s.mu.Lock()
-	mv, inMem := s.behind[string(k)]
-	if !inMem {
-		mv, inMem = s.writing[string(k)]
-	}
-	s.mu.Unlock()
-	if inMem { // written behind, maybe not on disk yet: the newest value
-		if mv.exp < time.Now().UnixNano() {
-			return nil, false, nil
-		}
-		return append([]byte(nil), mv.val...), true, nil
-	}
 	var out []byte
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -334,36 +290,18 @@ func (s *Store) logWriter() {
 	}
 }
 
-// FlushLog writes the pending query log entries and the values written
-// behind (PutTempBehind) now, in one transaction.
+// FlushLog writes the pending query log entries now, in one transaction.
 func (s *Store) FlushLog() error {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
 	s.mu.Lock()
-	batch, temps := s.pending, s.behind
+	batch := s.pending
 	s.pending = nil
-	if len(temps) > 0 {
-		// Readable as writing until the transaction is committed.
-		s.writing, s.behind = temps, make(map[string]tempVal, len(temps))
-	}
 	s.mu.Unlock()
-	if len(batch) == 0 && len(temps) == 0 {
+	if len(batch) == 0 {
 		return nil
 	}
-	if len(temps) > 0 {
-		defer func() {
-			s.mu.Lock()
-			s.writing = nil
-			s.mu.Unlock()
-		}()
-	}
 	return s.db.Update(func(tx *bolt.Tx) error {
-		t := tx.Bucket(bucketTemp)
-		for k, v := range temps {
-			if err := t.Put([]byte(k), append(binary.BigEndian.AppendUint64(nil, uint64(v.exp)), v.val...)); err != nil {
-				return err
-			}
-		}
 		b := tx.Bucket(bucketLog)
 		for _, e := range batch {
 			data, err := json.Marshal(e)
@@ -419,13 +357,14 @@ func (s *Store) Votes(since time.Time, fn func(kb.Vote) error) error {
 	})
 }
 
-// Sweep deletes expired short-lived values and log entries and votes older
-// than retention. It returns how many entries it removed.
+// Sweep deletes expired short-lived values (Volatile's too) and log
+// entries and votes older than retention. It returns how many entries it
+// removed.
 func (s *Store) Sweep(now time.Time, retention time.Duration) (int, error) {
 	if err := s.FlushLog(); err != nil {
 		return 0, err
 	}
-	n := 0
+	n := s.vol.sweep(now)
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketTemp).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -490,13 +429,15 @@ func (s *Store) Check() error {
 		}); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketTemp).ForEach(func(k, v []byte) error {
-			if len(v) < 8 {
-				return fmt.Errorf("temp %q: no expiry", k)
+		for _, b := range [][]byte{bucketTemp, bucketVolatile} {
+			if err := tx.Bucket(b).ForEach(func(k, v []byte) error {
+				if len(v) < 8 {
+					return fmt.Errorf("%s %q: no expiry", b, k)
+				}
+				return nil
+			}); err != nil {
+				return err
 			}
-			return nil
-		}); err != nil {
-			return err
 		}
 		if err := tx.Bucket(bucketVotes).ForEach(func(k, v []byte) error {
 			var vote kb.Vote
