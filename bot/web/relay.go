@@ -321,6 +321,10 @@ func (rl *Relay) decode(w http.ResponseWriter, r *http.Request, kind string, v a
 	if channel, err = rl.authenticate(r, body); err != nil {
 		return "", err
 	}
+	if json.Unmarshal(body, v) == nil {
+		return channel, nil
+	}
+	// Refused: decode again, token by token, to say what is wrong.
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
 		return "", fail(http.StatusBadRequest, jsonProblem(err))
@@ -328,7 +332,7 @@ func (rl *Relay) decode(w http.ResponseWriter, r *http.Request, kind string, v a
 	if _, err := dec.Token(); err != io.EOF {
 		return "", fail(http.StatusBadRequest, "bad JSON: data after the object")
 	}
-	return channel, nil
+	return "", fail(http.StatusBadRequest, "bad JSON")
 }
 
 // jsonProblem explains a decoding error without echoing the body.

@@ -2,6 +2,7 @@ package zh
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -47,24 +48,74 @@ func pairs(s string) map[rune]rune {
 // to lower case, control characters and invalid UTF-8 to spaces. Both content
 // and questions are folded, so 醫保卡, ＭＥＤＩＣＡＬ and 医保卡 meet.
 func Fold(s string) string {
+	t := bmp()
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
-		switch {
-		case r == utf8.RuneError, unicode.IsControl(r):
-			r = ' '
-		case r == 0x3000:
-			r = ' '
-		case r >= 0xFF01 && r <= 0xFF5E:
-			r -= 0xFEE0
+		if f := t.fold[r&0xFFFF]; r < 0x10000 && f != outsideBMP {
+			r = rune(f)
+		} else {
+			r = foldRune(r)
 		}
-		if s, ok := t2s[r]; ok {
-			r = s
-		}
-		b.WriteRune(unicode.ToLower(r))
+		b.WriteRune(r)
 	}
 	return b.String()
 }
+
+// foldRune is Fold of one rune: what the bmp table holds below 0x10000.
+func foldRune(r rune) rune {
+	switch {
+	case r == utf8.RuneError, unicode.IsControl(r):
+		r = ' '
+	case r == 0x3000:
+		r = ' '
+	case r >= 0xFF01 && r <= 0xFF5E:
+		r -= 0xFEE0
+	}
+	if s, ok := t2s[r]; ok {
+		r = s
+	}
+	return unicode.ToLower(r)
+}
+
+// Script classes of a rune, for IsTraditional.
+const (
+	neither = iota
+	traditional
+	simplified
+)
+
+// scriptOf is a rune's class: traditional if it has a Simplified form,
+// else simplified if it has a Traditional one.
+func scriptOf(r rune) uint8 {
+	if _, ok := t2s[r]; ok {
+		return traditional
+	}
+	if _, ok := s2t[r]; ok {
+		return simplified
+	}
+	return neither
+}
+
+// bmpTable is foldRune and scriptOf of every rune below 0x10000, where the
+// two maps' lookups were most of what Fold and IsTraditional cost (192 kB,
+// built on first use in about a millisecond).
+type bmpTable struct {
+	fold   [0x10000]uint16 // outsideBMP: ask foldRune
+	script [0x10000]uint8
+}
+
+// outsideBMP marks a rune whose folded form is above 0xFFFF (a few
+// Traditional characters' Simplified forms are) or is U+FFFF itself.
+const outsideBMP = 0xFFFF
+
+var bmp = sync.OnceValue(func() *bmpTable {
+	t := new(bmpTable)
+	for r := range rune(0x10000) {
+		t.fold[r], t.script[r] = uint16(min(foldRune(r), outsideBMP)), scriptOf(r)
+	}
+	return t
+})
 
 // ToTraditional renders Simplified text in Traditional characters, character
 // by character (good enough to answer a Traditional question in its script).
@@ -84,11 +135,19 @@ var s2tPhrases = strings.NewReplacer("回復", "回覆", "答復", "答覆", "�
 // IsTraditional reports whether s holds more Traditional-only characters than
 // Simplified-only ones.
 func IsTraditional(s string) bool {
+	t := bmp()
 	var trad, simp int
 	for _, r := range s {
-		if _, ok := t2s[r]; ok {
+		c := uint8(neither)
+		if r < 0x10000 {
+			c = t.script[r]
+		} else {
+			c = scriptOf(r)
+		}
+		switch c {
+		case traditional:
 			trad++
-		} else if _, ok := s2t[r]; ok {
+		case simplified:
 			simp++
 		}
 	}

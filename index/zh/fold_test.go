@@ -1,8 +1,10 @@
 package zh
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -81,4 +83,80 @@ func FuzzFold(f *testing.F) {
 		}
 		_ = Detect(s)
 	})
+}
+
+// TestTableMatchesMaps: Fold and IsTraditional read a table built from the
+// maps; they must agree with the map lookups they replace, on every rune
+// and on random mixes of Han, Latin, full-width, control and invalid bytes.
+func TestTableMatchesMaps(t *testing.T) {
+	t.Parallel()
+	foldMaps := func(s string) string {
+		var b strings.Builder
+		for _, r := range s {
+			switch {
+			case r == utf8.RuneError, unicode.IsControl(r):
+				r = ' '
+			case r == 0x3000:
+				r = ' '
+			case r >= 0xFF01 && r <= 0xFF5E:
+				r -= 0xFEE0
+			}
+			if s, ok := t2s[r]; ok {
+				r = s
+			}
+			b.WriteRune(unicode.ToLower(r))
+		}
+		return b.String()
+	}
+	isTradMaps := func(s string) bool {
+		var trad, simp int
+		for _, r := range s {
+			if _, ok := t2s[r]; ok {
+				trad++
+			} else if _, ok := s2t[r]; ok {
+				simp++
+			}
+		}
+		return trad > simp
+	}
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		s := string(r)
+		if got, want := Fold(s), foldMaps(s); got != want {
+			t.Fatalf("Fold(%U) = %q, want %q", r, got, want)
+		}
+		if got, want := IsTraditional(s), isTradMaps(s); got != want {
+			t.Fatalf("IsTraditional(%U) = %v, want %v", r, got, want)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	pool := []rune("醫保卡丟了怎麼辦医保卡丢了怎么办異地就醫备案报銷ＡＢｃ１　 aZ\u0007\u3000乾干\u346e𠀀𪚥\uffff")
+	for range 20_000 {
+		var b []byte
+		for range rng.IntN(24) {
+			if rng.IntN(20) == 0 {
+				b = append(b, 0xff)
+				continue
+			}
+			b = utf8.AppendRune(b, pool[rng.IntN(len(pool))])
+		}
+		s := string(b)
+		if got, want := Fold(s), foldMaps(s); got != want {
+			t.Fatalf("Fold(%q) = %q, want %q", s, got, want)
+		}
+		if got, want := IsTraditional(s), isTradMaps(s); got != want {
+			t.Fatalf("IsTraditional(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func BenchmarkFold(b *testing.B) {
+	q := "醫保卡丟了怎麼辦? 异地就医备案要带什么材料 What about Guangzhou?"
+	b.ReportAllocs()
+	for range b.N {
+		Fold(q)
+		IsTraditional(q)
+	}
 }
