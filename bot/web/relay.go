@@ -191,7 +191,7 @@ func (rl *Relay) serveAsk(w http.ResponseWriter, r *http.Request) error {
 			a.Text, a.Disclaimer = rl.eng.Reply(l, bot.ReasonEmpty), rl.eng.Disclaimer(l)
 		}
 	}
-	writeJSON(w, http.StatusOK, a)
+	writeJSON(w, http.StatusOK, &a)
 	return nil
 }
 
