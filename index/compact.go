@@ -32,6 +32,14 @@ type compactStats struct {
 	occ [][]occurrence
 	// syn[group][term] are the ids of a synonym term's tokens (as ix.syn).
 	syn [][][]int32
+	// df and idf are langStats.df and langStats.idf by token id: a question
+	// looks each token up once, in vocab.
+	df  []int32
+	idf []float64
+	// synClauses[group] are the tokens of the group's terms that some
+	// article holds, in term and token order: the query clauses a synonym
+	// of the group adds (Index.clauses).
+	synClauses [][]string
 }
 
 // The parts of an article, as bit numbers in its masks.
@@ -87,12 +95,21 @@ func (st *langStats) buildCompact(s *sets, syn [][]synTerm) {
 	}
 	for _, g := range syn {
 		terms := make([][]int32, len(g))
+		var clauses []string
 		for i, t := range g {
 			for _, tok := range t.tokens {
 				terms[i] = append(terms[i], intern(tok))
+				if st.df[tok] > 0 {
+					clauses = append(clauses, tok)
+				}
 			}
 		}
 		c.syn = append(c.syn, terms)
+		c.synClauses = append(c.synClauses, clauses)
+	}
+	c.df, c.idf = make([]int32, len(c.vocab)), make([]float64, len(c.vocab))
+	for t, id := range c.vocab {
+		c.df[id], c.idf[id] = int32(st.df[t]), st.idf(t)
 	}
 	for ord, id := range slices.Sorted(maps.Keys(s.tokens)) {
 		set := s.tokens[id]
@@ -137,10 +154,11 @@ func (st *langStats) buildCompact(s *sets, syn [][]synTerm) {
 // question looks the tokens up once.
 func (st *langStats) question(tokens []string, unigramWeight float64, into []qtok) []qtok {
 	into = into[:0]
+	c := st.compact
 	for _, t := range tokens {
-		q := qtok{id: -1, df: st.df[t], idf: st.idf(t), uni: isUnigram(t)}
-		if id, ok := st.compact.vocab[t]; ok {
-			q.id = id
+		q := qtok{id: -1, idf: st.unknown, uni: isUnigram(t)} // as st.df and st.idf of a token no article holds
+		if id, ok := c.vocab[t]; ok {
+			q.id, q.df, q.idf = id, int(c.df[id]), c.idf[id]
 		}
 		q.cw = q.idf
 		if q.uni {

@@ -230,12 +230,19 @@ func (p *postings) search(cs []clause, size int) []docHit {
 }
 
 // accumulator is one search's sums, by document number; pooled, since its
-// arrays are as long as the index.
+// array is as long as the index.
 type accumulator struct {
-	sum     []float64 // the clauses' term scores, added in Bleve's order
-	matched []uint16  // how many clauses the document holds
-	touched []uint32  // documents with matched > 0
+	docs    []docSum // by document number
+	touched []uint32 // documents with matched > 0
 	heap    []scored
+}
+
+// docSum is one document's sum of the clauses' term scores, added in
+// Bleve's order, and how many clauses it holds: side by side, one cache
+// line for both.
+type docSum struct {
+	sum     float64
+	matched uint32
 }
 
 type scored struct {
@@ -248,13 +255,13 @@ var accumulators = sync.Pool{New: func() any { return new(accumulator) }}
 // add sums the clauses' term scores.
 func (a *accumulator) add(p *postings, cs []clause) {
 	for _, d := range a.touched { // the last search's, maybe of another index
-		a.sum[d], a.matched[d] = 0, 0
+		a.docs[d] = docSum{}
 	}
 	a.touched = a.touched[:0]
-	if n := len(p.ids); cap(a.sum) < n {
-		a.sum, a.matched = make([]float64, n), make([]uint16, n)
+	if n := len(p.ids); cap(a.docs) < n {
+		a.docs = make([]docSum, n)
 	} else {
-		a.sum, a.matched = a.sum[:n], a.matched[:n]
+		a.docs = a.docs[:n]
 	}
 	order, ws := p.weights(cs)
 	for _, i := range order {
@@ -263,16 +270,24 @@ func (a *accumulator) add(p *postings, cs []clause) {
 			continue
 		}
 		base := t.base[:len(t.doc)]
+		if w == 1.0 { // as scorer.TermQueryScorer.Score: no multiplication
+			for j, d := range t.doc {
+				ds := &a.docs[d]
+				if ds.matched == 0 {
+					a.touched = append(a.touched, d)
+				}
+				ds.sum += base[j]
+				ds.matched++
+			}
+			continue
+		}
 		for j, d := range t.doc {
-			if a.matched[d] == 0 {
+			ds := &a.docs[d]
+			if ds.matched == 0 {
 				a.touched = append(a.touched, d)
 			}
-			score := base[j]
-			if w != 1.0 { // as scorer.TermQueryScorer.Score
-				score *= w
-			}
-			a.sum[d] += score
-			a.matched[d]++
+			ds.sum += float64(base[j] * w) // rounded before the add, never fused: as Bleve
+			ds.matched++
 		}
 	}
 }
@@ -291,8 +306,9 @@ func before(x, y scored) bool {
 func (a *accumulator) top(size, total int) []scored {
 	h := a.heap[:0] // the size best so far, the worst at h[0]
 	for _, d := range a.touched {
-		coord := float64(a.matched[d]) / float64(total)
-		s := scored{doc: d, score: a.sum[d] * coord}
+		ds := a.docs[d]
+		coord := float64(ds.matched) / float64(total)
+		s := scored{doc: d, score: ds.sum * coord}
 		if len(h) < size {
 			h = append(h, s)
 			up(h, len(h)-1)

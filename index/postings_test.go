@@ -153,7 +153,8 @@ func differences(t *testing.T, ix *Index, qs []string) (diff, searched int) {
 	for _, q := range qs {
 		for lang, st := range ix.langs {
 			a := ix.analyzed(q)
-			cs := ix.clauses(st, searchTokens(a), a.syns)
+			toks := searchTokens(a)
+			cs := ix.clauses(st, toks, st.question(toks, ix.params.UnigramWeight, nil), a.syns)
 			if len(cs) == 0 {
 				continue
 			}

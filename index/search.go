@@ -99,7 +99,8 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 		return nil, nil
 	}
 	p := ix.params
-	should := ix.clauses(st, tokens, q.syns)
+	qt := st.question(tokens, p.UnigramWeight, nil)
+	should := ix.clauses(st, tokens, qt, q.syns)
 	if len(should) == 0 {
 		return nil, nil // nothing in the question occurs in the knowledge base
 	}
@@ -133,7 +134,6 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 			}
 		}
 	}
-	qt := st.question(tokens, p.UnigramWeight, nil)
 	unknown := 0
 	for _, q := range qt {
 		if q.df == 0 {
@@ -204,21 +204,19 @@ func searchTokens(q *analyzed) []string {
 
 // clauses are the question's query: its tokens at boost 1, then the tokens
 // of its synonyms' alternatives at SynonymBoost, each once and only if some
-// article of the language holds it.
-func (ix *Index) clauses(st *langStats, tokens []string, syns []synMatch) []clause {
+// article of the language holds it. qt are tokens looked up (question).
+func (ix *Index) clauses(st *langStats, tokens []string, qt []qtok, syns []synMatch) []clause {
 	var cs []clause
-	have := map[string]bool{}
-	for _, t := range queryTerms(st, tokens) {
+	have := make(map[string]bool, 2*len(tokens))
+	for _, t := range queryTerms(st, tokens, qt) {
 		have[t] = true
 		cs = append(cs, clause{term: t, boost: 1})
 	}
 	for _, m := range syns {
-		for _, alt := range ix.syn[m.group] {
-			for _, t := range alt.tokens {
-				if !have[t] && st.df[t] > 0 {
-					have[t] = true
-					cs = append(cs, clause{term: t, boost: ix.params.SynonymBoost})
-				}
+		for _, t := range st.compact.synClauses[m.group] {
+			if !have[t] {
+				have[t] = true
+				cs = append(cs, clause{term: t, boost: ix.params.SynonymBoost})
 			}
 		}
 	}
@@ -236,17 +234,22 @@ const maxQueryTerms = 40
 
 // queryTerms are the tokens worth searching for: those some article
 // contains (a long story full of words the knowledge base never uses costs
-// no posting-list walks for them), at most maxQueryTerms of them.
-func queryTerms(st *langStats, tokens []string) []string {
-	out := make([]string, 0, len(tokens))
-	for _, t := range tokens {
-		if df := st.df[t]; df > 0 && float64(df) <= maxTermShare*float64(st.n) {
-			out = append(out, t)
+// no posting-list walks for them), at most maxQueryTerms of them. qt[i] is
+// tokens[i] looked up.
+func queryTerms(st *langStats, tokens []string, qt []qtok) []string {
+	keep := make([]int, 0, len(tokens))
+	for i := range tokens {
+		if df := qt[i].df; df > 0 && float64(df) <= maxTermShare*float64(st.n) {
+			keep = append(keep, i)
 		}
 	}
-	if len(out) > maxQueryTerms {
-		slices.SortStableFunc(out, func(a, b string) int { return cmp.Compare(st.idf(b), st.idf(a)) })
-		out = out[:maxQueryTerms]
+	if len(keep) > maxQueryTerms {
+		slices.SortStableFunc(keep, func(a, b int) int { return cmp.Compare(qt[b].idf, qt[a].idf) })
+		keep = keep[:maxQueryTerms]
+	}
+	out := make([]string, len(keep))
+	for k, i := range keep {
+		out[k] = tokens[i]
 	}
 	return out
 }
