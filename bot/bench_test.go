@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -96,6 +97,8 @@ func BenchmarkSynthetic5000(b *testing.B) {
 	runtime.ReadMemStats(&ms)
 	b.Logf("synthetic corpus: %d articles × 2 languages, %d documents, built in %s; heap in use %.0f MiB, process RSS %s",
 		len(k.IDs()), docs, build, float64(ms.HeapInuse)/(1<<20), rss())
+	debug.FreeOSMemory() // what serve does after a build
+	b.Logf("after debug.FreeOSMemory: process RSS %s", rss())
 	b.ReportMetric(build.Seconds(), "build-s")
 	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
 	benchAsk(b, NewEngine(ix, DefaultOptions, Deps{}), benchQuestions(b))

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -87,6 +88,9 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 		closeStore()
 		return nil, err
 	}
+	if built {
+		freeBuildMemory()
+	}
 	log.Info("index ready", "built", built, "articles", len(k.IDs()), "took", time.Since(start))
 	srv.live = index.NewLive(ix)
 	if docs, err := ix.DocCount(); err == nil {
@@ -103,9 +107,12 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 		return nil, err
 	}
 	srv.ops = &ops.Service{Reports: store, Reindexer: &ops.Reindexer{
-		Live:           srv.live,
-		Load:           func() (*kb.KB, error) { return loadKB(cfg) },
-		Build:          func(ctx context.Context, k *kb.KB) (*index.Index, error) { return index.BuildOnDisk(ctx, k, cfg.Data) },
+		Live: srv.live,
+		Load: func() (*kb.KB, error) { return loadKB(cfg) },
+		Build: func(ctx context.Context, k *kb.KB) (*index.Index, error) {
+			defer freeBuildMemory()
+			return index.BuildOnDisk(ctx, k, cfg.Data)
+		},
 		LoadRegression: func() ([]kb.Labelled, error) { return loadRegression(cfg) },
 		Metrics:        srv.metrics,
 		Source:         contentName(cfg),
@@ -123,6 +130,12 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 	srv.handler = mux
 	return srv, nil
 }
+
+// freeBuildMemory returns to the system what an index build used and no
+// longer does, which the runtime would give back only slowly: at 5,000
+// articles the build peaks at 1.3 GB resident, 0.4 GB once returned
+// (BenchmarkSynthetic5000).
+func freeBuildMemory() { debug.FreeOSMemory() }
 
 // convoMemory is where the engine keeps conversation contexts: with bbolt,
 // in memory (state.Volatile: saved at a clean stop, lost in a crash), so
