@@ -149,6 +149,7 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 	if an == nil {
 		return &Index{bi: bis}, errors.New("index has no faqbot analyzer: rebuild it")
 	}
+	an = fastAnalyzer(an)
 	ix := &Index{bi: bis, kb: k, an: an, langs: map[string]*langStats{}, params: DefaultParams, vocab: map[string]int{}}
 	sets := map[string]*sets{}
 	for _, lang := range kb.Languages {
