@@ -4,6 +4,7 @@ import (
 	"maps"
 	"math/bits"
 	"slices"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -198,6 +199,9 @@ type signals struct {
 	unitGot, unitInter []float64
 }
 
+// signalsPool keeps signals' scratch slices from search to search.
+var signalsPool = sync.Pool{New: func() any { return new(signals) }}
+
 // hitSignals are one hit's signals (the fields of Hit of those names).
 type hitSignals struct {
 	coverage, head, unit, similarity, containment, distinct float64
@@ -283,7 +287,10 @@ func (s *signals) of(n int, a *artData, hit int) hitSignals {
 	s.covers = grow(s.covers, len(s.qt)*w)
 	for j := range s.qt {
 		if m := s.mask(a, hit, j); m != nil {
-			copy(s.has[j*w:], m)
+			has := s.has[j*w : j*w+w]
+			for k := range has { // a word or two: a loop beats copy's call
+				has[k] = m[k]
+			}
 		}
 	}
 	copy(s.covers, s.has)
@@ -331,10 +338,8 @@ func (s *signals) of(n int, a *artData, hit int) hitSignals {
 		distinct: s.distinct(n, w),
 	}
 	s.perUnit(w, a)
-	for _, got := range s.unitGot {
-		if s.total != 0 {
-			out.unit = max(out.unit, got/s.total)
-		}
+	if s.total != 0 && len(s.unitGot) > 0 {
+		out.unit = max(0, slices.Max(s.unitGot)) / s.total // division is monotonic: the max of the shares
 	}
 	for i, weight := range a.phrasings {
 		inter := s.unitInter[i]

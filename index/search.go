@@ -140,7 +140,8 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 			unknown++
 		}
 	}
-	var sig signals
+	sig := signalsPool.Get().(*signals)
+	defer signalsPool.Put(sig)
 	sig.reset(st.compact, qt, q.syns)
 	arts := make([]*artData, len(order))
 	for k, id := range order {
