@@ -9,7 +9,7 @@ import (
 // known to be about medical insurance but answered by no article).
 type Exemplars struct {
 	byLang map[string][]exemplar
-	post   map[string]map[string][]int32 // lang → token → indexes into byLang[lang] (exemplar_fast.go)
+	post   map[string]*exemplarPosts // lang → token → indexes into byLang[lang] (exemplar_fast.go)
 }
 
 type exemplar struct {
@@ -35,7 +35,7 @@ func (ix *Index) NewExemplars(questions []string) *Exemplars {
 		}
 		ex.byLang[lang] = append(ex.byLang[lang], exemplar{text: q, ph: ph})
 	}
-	ex.invert()
+	ex.invert(ix.langs)
 	return ex
 }
 
@@ -54,5 +54,5 @@ func (ix *Index) Closest(ex *Exemplars, question, lang string) float64 {
 			tokens = append(tokens, t)
 		}
 	}
-	return ex.closest(st, tokens, question, lang)
+	return ex.closest(tokens, st.question(tokens, 0, nil), question, lang)
 }

@@ -7,17 +7,30 @@ import "sync"
 // token with the question (an inverted list per token) gives the same
 // overlap sums, added in the same order, at a fraction of the cost.
 
-func (ex *Exemplars) invert() {
-	ex.post = map[string]map[string][]int32{}
+func (ex *Exemplars) invert(langs map[string]*langStats) {
+	ex.post = map[string]*exemplarPosts{}
 	for lang, exs := range ex.byLang {
-		post := map[string][]int32{}
+		vocab := langs[lang].compact.vocab
+		p := &exemplarPosts{byID: make([][]int32, len(vocab)), other: map[string][]int32{}}
 		for i, e := range exs {
 			for t := range e.ph.tokens {
-				post[t] = append(post[t], int32(i))
+				if id, ok := vocab[t]; ok {
+					p.byID[id] = append(p.byID[id], int32(i))
+				} else {
+					p.other[t] = append(p.other[t], int32(i))
+				}
 			}
 		}
-		ex.post[lang] = post
+		ex.post[lang] = p
 	}
+}
+
+// exemplarPosts are one language's inverted lists: by the index's token id
+// (the question's tokens come looked up), and by text for tokens no
+// article or synonym uses.
+type exemplarPosts struct {
+	byID  [][]int32
+	other map[string][]int32
 }
 
 var interPool = sync.Pool{New: func() any { return new(interScratch) }}
@@ -28,9 +41,12 @@ type interScratch struct {
 }
 
 // closest is similarity(st, phrasings of the exemplars but question itself,
-// tokens) over the inverted lists.
-func (ex *Exemplars) closest(st *langStats, tokens []string, question, lang string) float64 {
+// tokens) over the inverted lists; qt are tokens looked up (question).
+func (ex *Exemplars) closest(tokens []string, qt []qtok, question, lang string) float64 {
 	exs, post := ex.byLang[lang], ex.post[lang]
+	if post == nil {
+		return 0
+	}
 	sc := interPool.Get().(*interScratch)
 	defer interPool.Put(sc)
 	if cap(sc.inter) < len(exs) {
@@ -39,16 +55,21 @@ func (ex *Exemplars) closest(st *langStats, tokens []string, question, lang stri
 	inter := sc.inter[:len(exs)]
 	touched := sc.touched[:0]
 	var qw float64
-	for _, t := range tokens {
-		qw += st.idf(t)
+	for _, q := range qt {
+		qw += q.idf
 	}
-	for _, t := range tokens {
-		w := st.idf(t)
-		for _, e := range post[t] {
+	for i, q := range qt {
+		var list []int32
+		if q.id >= 0 {
+			list = post.byID[q.id]
+		} else {
+			list = post.other[tokens[i]]
+		}
+		for _, e := range list {
 			if inter[e] == 0 {
 				touched = append(touched, e)
 			}
-			inter[e] += w
+			inter[e] += q.idf
 		}
 	}
 	best := 0.0
