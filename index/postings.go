@@ -169,12 +169,14 @@ type clause struct {
 // whose order for equal counts is fixed by its input), and each one's query
 // weight boost·idf·queryNorm, the norm summed in that order
 // (DisjunctionSliceSearcher.computeQueryNorm). Bleve adds a document's term
-// scores in that order too.
-func (p *postings) weights(cs []clause) (order []int, ws []float64) {
+// scores in that order too. tps are the clauses' postings (nil: no document
+// holds the term).
+func (p *postings) weights(cs []clause) (order []int, ws []float64, tps []*termPostings) {
 	counts := make([]uint64, len(cs))
+	tps = make([]*termPostings, len(cs))
 	for i, c := range cs {
 		if t := p.terms[c.term]; t != nil {
-			counts[i] = t.count
+			counts[i], tps[i] = t.count, t
 		}
 	}
 	bc := byCount{order: make([]int, len(cs)), counts: counts}
@@ -194,7 +196,7 @@ func (p *postings) weights(cs []clause) (order []int, ws []float64) {
 	for i, c := range cs {
 		ws[i] = c.boost * idf[i] * queryNorm
 	}
-	return bc.order, ws
+	return bc.order, ws, tps
 }
 
 // byCount sorts clause indexes as searcher.OrderedSearcherList sorts
@@ -263,9 +265,9 @@ func (a *accumulator) add(p *postings, cs []clause) {
 	} else {
 		a.docs = a.docs[:n]
 	}
-	order, ws := p.weights(cs)
+	order, ws, tps := p.weights(cs)
 	for _, i := range order {
-		w, t := ws[i], p.terms[cs[i].term]
+		w, t := ws[i], tps[i]
 		if t == nil {
 			continue
 		}
@@ -317,15 +319,14 @@ func (a *accumulator) top(size, total int) []scored {
 			down(h, 0)
 		}
 	}
+	// Heapsort: the worst goes last, and so on; best first in the end
+	// (before is a total order, so this is the one sorted order).
+	for end := len(h) - 1; end > 0; end-- {
+		h[0], h[end] = h[end], h[0]
+		down(h[:end], 0)
+	}
 	a.heap = h
-	out := slices.Clone(h)
-	slices.SortFunc(out, func(x, y scored) int {
-		if before(x, y) {
-			return -1
-		}
-		return 1
-	})
-	return out
+	return slices.Clone(h)
 }
 
 // up and down keep h a heap with the worst hit first.
