@@ -1,35 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"faqbot/bot/bottest"
 )
-
-// syncBuf is a bytes.Buffer safe for the flush timer's goroutine.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestLoggerBuffersInfoAndFlushesWarnings(t *testing.T) {
 	t.Parallel()
-	var out syncBuf
+	var out bottest.LogBuffer
 	log, flush := newLogger(&config{LogLevel: "info"}, &out)
 	log.Info("question", "n", 1)
 	if got := out.String(); got != "" {
@@ -65,7 +48,7 @@ func TestLoggerBuffersInfoAndFlushesWarnings(t *testing.T) {
 // size: every line must come out whole, each exactly once.
 func TestLogBufferKeepsLinesWhole(t *testing.T) {
 	t.Parallel()
-	var out syncBuf
+	var out bottest.LogBuffer
 	log, flush := newLogger(&config{LogLevel: "info"}, &out)
 	const writers, each = 8, 500
 	var wg sync.WaitGroup

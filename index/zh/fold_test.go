@@ -90,21 +90,10 @@ func FuzzFold(f *testing.F) {
 // and on random mixes of Han, Latin, full-width, control and invalid bytes.
 func TestTableMatchesMaps(t *testing.T) {
 	t.Parallel()
-	foldMaps := func(s string) string {
+	foldMaps := func(s string) string { // Fold as it was: foldRune on every rune
 		var b strings.Builder
 		for _, r := range s {
-			switch {
-			case r == utf8.RuneError, unicode.IsControl(r):
-				r = ' '
-			case r == 0x3000:
-				r = ' '
-			case r >= 0xFF01 && r <= 0xFF5E:
-				r -= 0xFEE0
-			}
-			if s, ok := t2s[r]; ok {
-				r = s
-			}
-			b.WriteRune(unicode.ToLower(r))
+			b.WriteRune(foldRune(r))
 		}
 		return b.String()
 	}
