@@ -19,13 +19,17 @@
 // the question's terms (those in at most half the articles), but by a few
 // nanoseconds a posting. The signals of each hit come from data made at
 // open (compact.go), and the last questions' analyses are kept by hash
-// (analyzed.go), shared by Search, Closest and Missing.
+// (analyzed.go), shared by Search, Closest and Missing. Questions and the
+// token sets are analyzed with a copy of Bleve's analyzer whose English
+// stemmer skips tokens without an ASCII letter (stem.go): the same tokens,
+// checked by TestFastAnalyzerMatchesBleve.
 //
 // Caveats: the flat postings tie the index to Bleve's BM25 scorer and its
 // disjunction's order of addition (by posting count); a Bleve upgrade that
 // changes either makes TestPostingsMatchBleve fail rather than the answers
-// drift. The map forms of the token sets are made at open, turned into the
-// compact ones and dropped.
+// drift; so does an analyzer change that fastAnalyzer does not know. The
+// map forms of the token sets are made at open, turned into the compact ones
+// and dropped.
 //
 // Nothing outside index imports Bleve.
 package index
