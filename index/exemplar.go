@@ -9,7 +9,7 @@ import (
 // known to be about medical insurance but answered by no article).
 type Exemplars struct {
 	byLang map[string][]exemplar
-	post   map[string]*exemplarPosts // lang → token → indexes into byLang[lang] (exemplar_fast.go)
+	post   map[string]*exemplarPosts // lang → inverted lists into byLang[lang] (exemplar_fast.go)
 }
 
 type exemplar struct {

@@ -141,7 +141,10 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 		}
 	}
 	sig := signalsPool.Get().(*signals)
-	defer signalsPool.Put(sig)
+	defer func() {
+		sig.c, sig.qt, sig.syns = nil, nil, nil // keep no index alive from the pool
+		signalsPool.Put(sig)
+	}()
 	sig.reset(st.compact, qt, q.syns)
 	arts := make([]*artData, len(order))
 	for k, id := range order {
