@@ -40,6 +40,7 @@ import (
 type postings struct {
 	docCount uint64
 	ids      []string // external id by document number
+	refs     []docRef // ids parsed
 	terms    map[string]*termPostings
 }
 
@@ -121,13 +122,23 @@ func newPostings(bi bleve.Index) (*postings, error) {
 		}
 		p.terms[e.Term] = t
 	}
-	p.ids = make([]string, maxDoc)
+	p.ids, p.refs = make([]string, maxDoc), make([]docRef, maxDoc)
 	for n := range p.ids {
 		if p.ids[n], err = r.ExternalID(bindex.NewIndexInternalID(nil, uint64(n))); err != nil {
 			return nil, fmt.Errorf("postings: document %d: %w", n, err)
 		}
+		ref := &p.refs[n]
+		ref.art, ref.kind, ref.i, ref.ok = parseDocID(p.ids[n])
 	}
 	return p, nil
+}
+
+// docRef is a document's external id, parsed once (parseDocID): its
+// article, kind ("q" a phrasing, "p" a passage) and number.
+type docRef struct {
+	art, kind string
+	i         int
+	ok        bool
 }
 
 // readTerm copies one term's postings.
@@ -215,6 +226,7 @@ func (b byCount) Swap(i, j int)      { b.order[i], b.order[j] = b.order[j], b.or
 type docHit struct {
 	id    string
 	score float64
+	doc   uint32 // its number (refs)
 }
 
 // search returns the top size documents of the clauses' disjunction, best
@@ -226,7 +238,7 @@ func (p *postings) search(cs []clause, size int) []docHit {
 	top := acc.top(size, len(cs))
 	hits := make([]docHit, len(top))
 	for i, d := range top {
-		hits[i] = docHit{id: p.ids[d.doc], score: d.score}
+		hits[i] = docHit{id: p.ids[d.doc], score: d.score, doc: d.doc}
 	}
 	return hits
 }

@@ -104,26 +104,31 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 	if len(should) == 0 {
 		return nil, nil // nothing in the question occurs in the knowledge base
 	}
-	found := ix.postings[lang].search(should, maxHits)
+	post := ix.postings[lang]
+	found := post.search(should, maxHits)
 
 	type agg struct {
 		phrasing, passage float64
 		section           int
 		hasPassage        bool
 	}
-	byID := map[string]*agg{}
-	var order []string
+	byID := make(map[string]int, len(found)) // into aggs and order
+	aggs := make([]agg, 0, len(found))
+	order := make([]string, 0, len(found))
 	for _, h := range found {
-		id, kind, i, ok := parseDocID(h.id)
-		if !ok {
+		ref := &post.refs[h.doc]
+		if !ref.ok {
 			continue
 		}
-		a := byID[id]
-		if a == nil {
-			a = &agg{}
-			byID[id] = a
+		id, kind, i := ref.art, ref.kind, ref.i
+		k, seen := byID[id]
+		if !seen {
+			k = len(aggs)
+			byID[id] = k
+			aggs = append(aggs, agg{})
 			order = append(order, id)
 		}
+		a := &aggs[k]
 		switch kind {
 		case "q":
 			a.phrasing = max(a.phrasing, h.score*p.PhrasingBoost)
@@ -155,7 +160,7 @@ func (ix *Index) Search(ctx context.Context, question, lang string, n int) ([]Hi
 	sig.locate(arts)
 	hits := make([]Hit, 0, len(order))
 	for k, id := range order {
-		a := byID[id]
+		a := &aggs[k]
 		hs := sig.of(st.n, arts[k], k)
 		hits = append(hits, Hit{
 			ID:         id,
