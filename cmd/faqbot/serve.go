@@ -102,6 +102,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 		Journal: store, Log: log, HashUser: store.HashUser, Metrics: srv.metrics,
 		Memory: convoMemory(store), // conversation context for follow-ups
 	})
+	registerContextMetrics(srv.registry, store)
 	if _, err := loadRegression(cfg); err != nil {
 		srv.close()
 		return nil, err
@@ -146,6 +147,26 @@ func convoMemory(store stateStore) bot.Memory {
 		return s.Volatile()
 	}
 	return store
+}
+
+// registerContextMetrics exports how many conversation contexts the bbolt
+// store keeps in memory and how many it dropped for room (PostgreSQL keeps
+// them in its tables: nothing to count here).
+func registerContextMetrics(reg prometheus.Registerer, store stateStore) {
+	s, ok := store.(*state.Store)
+	if !ok {
+		return
+	}
+	vol := s.Volatile()
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "faqbot_conversation_contexts", Help: "Conversation contexts kept in memory for follow-ups.",
+		}, func() float64 { return float64(vol.Len()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "faqbot_conversation_contexts_dropped_total",
+			Help: "Unexpired conversation contexts dropped to stay within the limit (state.DefaultVolatileMax).",
+		}, func() float64 { return float64(vol.Dropped()) }),
+	)
 }
 
 // ready answers only when the live index answers a known question.

@@ -131,7 +131,8 @@ func TestServe(t *testing.T) {
 	}
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, m := range []string{`faqbot_questions_total{channel="api",lang="zh",outcome="answered"} 1`, `faqbot_reindex_total{result="ok"} 4`, "faqbot_index_documents"} {
+	for _, m := range []string{`faqbot_questions_total{channel="api",lang="zh",outcome="answered"} 1`, `faqbot_reindex_total{result="ok"} 4`, "faqbot_index_documents",
+		"faqbot_conversation_contexts ", "faqbot_conversation_contexts_dropped_total 0"} {
 		if !bytes.Contains(metrics, []byte(m)) {
 			t.Errorf("/metrics lacks %s", m)
 		}

@@ -29,12 +29,13 @@ type Volatile struct{ v *volatile }
 
 // volatile is the state behind Volatile, owned by the Store.
 type volatile struct {
-	mu     sync.Mutex
-	vals   map[string]tempVal // by tempKey
-	order  []volatileRef      // by time written, oldest first from head
-	head   int
-	max    int
-	closed bool
+	mu      sync.Mutex
+	vals    map[string]tempVal // by tempKey
+	order   []volatileRef      // by time written, oldest first from head
+	head    int
+	max     int
+	dropped uint64 // unexpired values dropped beyond max
+	closed  bool
 }
 
 // volatileRef is a value's place in the order; it is stale once its key
@@ -61,6 +62,18 @@ func (m Volatile) GetTemp(kind, key string) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	return append([]byte(nil), mv.val...), true, nil
+}
+
+// Len is how many values are kept (some may have expired since); Dropped
+// how many unexpired ones went for room. Both for /metrics: a Dropped that
+// grows says conversations are forgotten before their time.
+func (m Volatile) Len() int { return m.v.len() }
+
+// Dropped: see Len.
+func (m Volatile) Dropped() uint64 {
+	m.v.mu.Lock()
+	defer m.v.mu.Unlock()
+	return m.v.dropped
 }
 
 // PutTemp keeps val under kind and key for ttl; after Close it returns
@@ -92,6 +105,9 @@ func (v *volatile) putLocked(k string, tv tempVal) {
 		}
 		if live {
 			delete(v.vals, ref.key)
+			if cur.exp >= now {
+				v.dropped++
+			}
 		}
 		v.order[v.head] = volatileRef{}
 		v.head++

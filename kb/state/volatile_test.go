@@ -135,6 +135,9 @@ func TestVolatileBounded(t *testing.T) {
 	if has("k49") || !has("k50") || !has("k149") {
 		t.Errorf("not the newest %d kept: k49 %v, k50 %v, k149 %v", max, has("k49"), has("k50"), has("k149"))
 	}
+	if d := m.Dropped(); d != 50 {
+		t.Errorf("Dropped = %d, want the 50 values that went for room", d)
+	}
 	put("k50") // the oldest, written again
 	put("new")
 	if !has("k50") || has("k51") || !has("new") {
