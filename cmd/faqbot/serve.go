@@ -78,7 +78,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 		return nil, err
 	}
 	srv.store, srv.closeSt = store, closeStore
-	store.SetLogErrorHandler(func(err error) { log.Error("query log write failed (with the contexts written behind)", "err", err) })
+	store.SetLogErrorHandler(func(err error) { log.Error("query log write failed", "err", err) })
 	start := time.Now()
 	p := newProgress(cfg.stderr)
 	p.stage("opening or building the index of %d articles", len(k.IDs()))

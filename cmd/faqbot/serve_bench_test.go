@@ -101,7 +101,7 @@ func BenchmarkServeAsk(b *testing.B) {
 
 // BenchmarkServeAskHandler is POST /api/ask through serve's handler without
 // the network (one question repeated, from the answer cache; each request a
-// new user, whose context is read and written behind): what the server
+// new user, whose context is read and kept in memory): what the server
 // spends on a cached answer, with allocations.
 //
 //	go test -run '^$' -bench ServeAskHandler -benchmem ./cmd/faqbot
