@@ -142,7 +142,7 @@ func syntheticContent(b *testing.B, n int) fs.FS {
 			}
 			qs := fmt.Sprintf("  - %q\n  - %q\n", fmt.Sprintf("%s %d", a.Questions[0], i), fmt.Sprintf("%s %d", o.Questions[len(o.Questions)-1], i))
 			related := fmt.Sprintf("syn-%05d", (i+1)%n)
-			doc := fmt.Sprintf("---\nid: %s\nlang: %s\ntitle: %q\ntopic: %s\nquestions:\n%stags: [x]\nregion: %q\nupdated: %s\nsource: synthetic\nrelated: [%s]\n---\n%s",
+			doc := fmt.Sprintf("---\nid: %s\nlang: %s\ntitle: %q\ntopic: %s\nquestions:\n%stags: [x]\nregion: %q\nupdated: %s\nsources: [seeds/000 synthetic]\nrelated: [%s]\n---\n%s",
 				id, lang, fmt.Sprintf("%s %d", a.Title, i), a.Topic, qs, a.Region, a.Updated, related, body.String())
 			m[lang+"/"+id+".md"] = &fstest.MapFile{Data: []byte(doc)}
 		}

@@ -16,7 +16,9 @@ type Article struct {
 	Tags      []string
 	Region    string
 	Updated   string
-	Source    string
+	// Sources name where the facts come from: a document's title and
+	// number, a page's address, or a seed page, each with its date.
+	Sources []string
 	Related   []string
 
 	// Lead is the one-line direct answer before the first section.

@@ -14,7 +14,7 @@ func writeTree(t *testing.T, edit func(files map[string]string)) string {
 	t.Helper()
 	article := func(id, lang, title, related, q string) string {
 		return "---\nid: " + id + "\nlang: " + lang + "\ntitle: " + title + "\ntopic: card\nquestions:\n  - " + q +
-			"\ntags: [a]\nregion: 全国\nupdated: 2025-04-19\nsource: 公开资料整理\nrelated: [" + related + "]\n---\nLead.\n\n## Section\nText.\n"
+			"\ntags: [a]\nregion: 全国\nupdated: 2025-04-19\nsources: [seeds/000 test page]\nrelated: [" + related + "]\n---\nLead.\n\n## Section\nText.\n"
 	}
 	files := map[string]string{
 		"zh/a.md":           article("a", "zh", "甲", "b", "甲问"),

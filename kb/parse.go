@@ -27,7 +27,7 @@ var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 // frontMatterKeys are the only keys an article's front matter may hold.
 var frontMatterKeys = map[string]bool{
 	"id": true, "lang": true, "title": true, "topic": true, "questions": true, "tags": true,
-	"region": true, "updated": true, "source": true, "related": true,
+	"region": true, "updated": true, "sources": true, "related": true,
 }
 
 // Parse reads one article file. name is used in error messages; it does not
@@ -121,8 +121,8 @@ func parseFrontMatter(a *Article, fm []byte, errs *Errors) bool {
 			a.Region = scalar(a, v, k.Value, errs)
 		case "updated":
 			a.Updated = scalar(a, v, k.Value, errs)
-		case "source":
-			a.Source = scalar(a, v, k.Value, errs)
+		case "sources":
+			a.Sources = list(a, v, k.Value, errs)
 		case "questions":
 			a.Questions = list(a, v, k.Value, errs)
 		case "tags":
@@ -242,7 +242,7 @@ func checkArticle(a *Article, errs *Errors) {
 	need("topic", a.Topic)
 	need("region", a.Region)
 	need("updated", a.Updated)
-	need("source", a.Source)
+	checkSources(a, errs)
 	if a.ID != "" && !idPattern.MatchString(a.ID) {
 		errs.add(a.File, a.line["id"], "id %q must be lowercase letters, digits and single dashes", a.ID)
 	}
@@ -315,10 +315,10 @@ var fullWidth = map[rune]string{',': "，", ';': "；", ':': "：", '(': "（", 
 
 // proseKeys are the front matter keys whose values are Chinese prose (tags
 // and related are YAML lists: their commas are syntax).
-var proseKeys = map[string]bool{"title": true, "questions": true, "region": true, "source": true}
+var proseKeys = map[string]bool{"title": true, "questions": true, "region": true}
 
 // checkPunctuation flags ASCII , ; : ( ) between Chinese characters in a zh
-// article's prose: its title, questions, region, source and body. ASCII
+// article's prose: its title, questions, region and body. ASCII
 // punctuation inside English words, numbers (10:30, 1,000) and URLs is left
 // alone: only a mark with Chinese on both sides is reported.
 func checkPunctuation(file, fm, body string, bodyLine int, errs *Errors) {

@@ -16,7 +16,8 @@ questions:
 tags: [医保卡, 挂失]
 region: 全国
 updated: 2025-04-19
-source: 公开资料整理
+sources:
+  - 《关于做好2024年城乡居民基本医疗保障工作的通知》（医保发〔2024〕19号），2024-07
 related: [no-physical-card]
 ---
 可以看病，先挂失。
@@ -33,8 +34,8 @@ func TestParseGood(t *testing.T) {
 	if a.ID != "lost-card" || a.Lead != "可以看病，先挂失。" || len(a.Sections) != 1 || a.Sections[0].Heading != "先挂失" {
 		t.Fatalf("parsed %+v", a)
 	}
-	if a.Sections[0].Line != 16 {
-		t.Errorf("section line = %d, want 16", a.Sections[0].Line)
+	if a.Sections[0].Line != 17 {
+		t.Errorf("section line = %d, want 17", a.Sections[0].Line)
 	}
 	if got := len(a.Passages()); got != 2 {
 		t.Errorf("passages = %d, want lead + 1 section", got)
@@ -60,6 +61,9 @@ func TestParseErrors(t *testing.T) {
 		{"empty section", "## 先挂失\n打电话挂失医保卡。\n|## 空\n", "section \"空\" is empty"},
 		{"h1", "## 先挂失|# 标题\n## 先挂失", "only \"## \" section headings"},
 		{"no lead", "可以看病，先挂失。\n|", "missing lead"},
+		{"no sources", "sources:\n  - 《关于做好2024年城乡居民基本医疗保障工作的通知》（医保发〔2024〕19号），2024-07\n|", "zh/x.md:1: missing sources"},
+		{"generic source", "sources:\n  - 《关于做好2024年城乡居民基本医疗保障工作的通知》（医保发〔2024〕19号），2024-07|sources:\n  - 公开资料整理", "zh/x.md:11: sources names no specific source"},
+		{"old source key", "sources:\n  - 《关于做好2024年城乡居民基本医疗保障工作的通知》（医保发〔2024〕19号），2024-07|source: 公开资料整理", "unknown front matter key \"source\""},
 		{"long section", "打电话挂失医保卡。|" + strings.Repeat("长", 301), "is 301 characters, at most 300"},
 	}
 	for _, tt := range tests {
@@ -134,4 +138,21 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted incomplete article %+v", a)
 		}
 	})
+}
+
+func TestSpecificSource(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]bool{
+		"公开资料整理":                       false,
+		"Compiled from public sources": false,
+		"某网站":                          false,
+		"《社会保险法》第二十七条，2018年修正":                      true,
+		"医保发〔2024〕19号，2024-07":                      true,
+		"https://www.gz.gov.cn/x.html (2025-10-17)": true,
+		"seeds/004_8b69b6e7e91561ac.txt":            true,
+	} {
+		if got := SpecificSource(s); got != want {
+			t.Errorf("SpecificSource(%q) = %v, want %v", s, got, want)
+		}
+	}
 }

@@ -312,7 +312,7 @@ func sameArticle(a, b *kb.Article) bool {
 	}
 	key := func(x *kb.Article) []byte {
 		return []byte(strings.Join([]string{x.Title, x.Topic, strings.Join(x.Questions, "|"), strings.Join(x.Tags, "|"),
-			x.Region, x.Updated, x.Source, strings.Join(x.Related, "|"), x.Markdown()}, "\x00"))
+			x.Region, x.Updated, strings.Join(x.Sources, "|"), strings.Join(x.Related, "|"), x.Markdown()}, "\x00"))
 	}
 	return bytes.Equal(key(a), key(b))
 }
