@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 
 	"faqbot/kb"
@@ -29,6 +31,38 @@ type EvalResult struct {
 	// Curve is precision and recall at other answer thresholds.
 	Curve  []CurvePoint
 	Misses []string
+
+	// Useful counts the "?" rows that got help: an unsure reply suggesting
+	// an article the row's Helps lists (or one it accepts), or an answer
+	// with an article it accepts; UsefulRate is their share of "?" rows.
+	Useful     int
+	UsefulRate float64
+	// Clusters breaks the figures down by the rows' demand cluster.
+	Clusters map[string]*ClusterResult
+}
+
+// ClusterResult is the score of the rows of one demand cluster.
+type ClusterResult struct {
+	N, Answered, Right, Wrong, Unsure, Useful int
+}
+
+// ClusterTable renders Clusters, largest first, one cluster a line.
+func (r EvalResult) ClusterTable() string {
+	names := make([]string, 0, len(r.Clusters))
+	for n := range r.Clusters {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		a, b := r.Clusters[names[i]], r.Clusters[names[j]]
+		return a.N > b.N || a.N == b.N && names[i] < names[j]
+	})
+	var b strings.Builder
+	b.WriteString("cluster                     n answered right wrong unsure useful\n")
+	for _, n := range names {
+		c := r.Clusters[n]
+		fmt.Fprintf(&b, "%-24s %4d %8d %5d %5d %6d %6d\n", n, c.N, c.Answered, c.Right, c.Wrong, c.Unsure, c.Useful)
+	}
+	return b.String()
 }
 
 // CurvePoint is the engine's score were it to answer at Threshold.
@@ -40,8 +74,8 @@ type CurvePoint struct {
 // Summary is the one line `faqbot eval` ends with; it starts with
 // "top1=… top3=… abstain=… n=…" (CI greps it).
 func (r EvalResult) Summary() string {
-	return fmt.Sprintf("top1=%.3f top3=%.3f abstain=%.3f n=%d precision=%.3f recall=%.3f unsure=%.3f wrong=%.3f uncovered_ok=%.3f",
-		r.Top1, r.Top3, r.Abstain, r.N, r.Precision, r.Recall, r.UnsureRate, r.WrongRate, r.UncoveredOK)
+	return fmt.Sprintf("top1=%.3f top3=%.3f abstain=%.3f n=%d precision=%.3f recall=%.3f unsure=%.3f wrong=%.3f uncovered_ok=%.3f useful=%.3f",
+		r.Top1, r.Top3, r.Abstain, r.N, r.Precision, r.Recall, r.UnsureRate, r.WrongRate, r.UncoveredOK, r.UsefulRate)
 }
 
 // CurveTable renders the precision/recall trade-off, one threshold a line.
@@ -71,11 +105,12 @@ func Evaluate(ctx context.Context, e *Engine, cases []kb.Labelled, question func
 	var all []scored
 	k := e.KB()
 	for _, c := range cases {
-		if c.Kind() == kb.WantArticle {
-			if _, ok := k.Article("zh", c.Want); !ok {
-				r.Skipped++
-				continue
-			}
+		if c.Kind() == kb.WantArticle && !slices.ContainsFunc(c.Accept(), func(id string) bool {
+			_, ok := k.Article("zh", id)
+			return ok
+		}) {
+			r.Skipped++
+			continue
 		}
 		a, d, err := e.Decide(ctx, question(c.Question))
 		if err != nil {
@@ -104,6 +139,34 @@ func Evaluate(ctx context.Context, e *Engine, cases []kb.Labelled, question func
 		if a.Reason == ReasonUnsure {
 			r.Unsured++
 		}
+		if r.Clusters == nil {
+			r.Clusters = map[string]*ClusterResult{}
+		}
+		cl := r.Clusters[c.Cluster]
+		if cl == nil {
+			cl = &ClusterResult{}
+			r.Clusters[c.Cluster] = cl
+		}
+		cl.N++
+		switch {
+		case a.Answered && c.Accepts(a.ID):
+			cl.Answered++
+			cl.Right++
+			if c.Kind() == kb.WantUnsure {
+				r.Useful++ // a "?" row answered by a new article that covers it
+			}
+		case a.Answered:
+			cl.Answered++
+			cl.Wrong++
+		case a.Reason == ReasonUnsure:
+			cl.Unsure++
+			if useful(a, c) {
+				cl.Useful++
+				if c.Kind() == kb.WantUnsure {
+					r.Useful++
+				}
+			}
+		}
 		miss := func() {
 			r.Misses = append(r.Misses, fmt.Sprintf("miss line %d: %q want %s got %s (%.2f p=%.2f)", c.Line, c.Question, c.Want, got, a.Score, d.P))
 		}
@@ -124,11 +187,11 @@ func Evaluate(ctx context.Context, e *Engine, cases []kb.Labelled, question func
 			}
 		default:
 			r.Positives++
-			in3 := got == c.Want
+			in3 := c.Accepts(got)
 			for _, alt := range a.Alternatives {
-				in3 = in3 || alt.ID == c.Want
+				in3 = in3 || c.Accepts(alt.ID)
 			}
-			if got == c.Want {
+			if c.Accepts(got) {
 				r.Top1Hits++
 			} else {
 				miss()
@@ -142,6 +205,7 @@ func Evaluate(ctx context.Context, e *Engine, cases []kb.Labelled, question func
 	r.Top3 = ratio(top3, r.Positives)
 	r.Abstain = ratio(r.Abstained, r.Negative)
 	r.UncoveredOK = ratio(int(r.UncoveredOK), r.Uncovered)
+	r.UsefulRate = share(r.Useful, r.Uncovered)
 	r.Precision = ratio(r.Right, r.Answered)
 	r.Recall = ratio(r.Right, r.Answerable)
 	r.UnsureRate = share(r.Unsured, r.N)
@@ -174,6 +238,17 @@ func Evaluate(ctx context.Context, e *Engine, cases []kb.Labelled, question func
 		})
 	}
 	return r, nil
+}
+
+// useful reports whether an unsure reply suggests an article that helps
+// with c: one its Helps list, or, for a row some article answers, that one.
+func useful(a Answer, c kb.Labelled) bool {
+	for _, alt := range a.Alternatives {
+		if slices.Contains(c.Helps, alt.ID) || c.Accepts(alt.ID) {
+			return true
+		}
+	}
+	return false
 }
 
 func ratio(a, b int) float64 {

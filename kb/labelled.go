@@ -14,10 +14,17 @@ import (
 //   - "-": the bot must not answer (off-topic, near-miss, symptom);
 //   - "?" or "?id1,id2": a medical insurance question no article clearly
 //     answers: "unsure" is right, and so is answering with a listed id.
+//
+// Several ids may be listed with "|" (or ","): any of them is right.
 type Labelled struct {
 	Line     int
 	Question string
 	Want     string
+	// Helps are the articles that make a useful suggestion when the bot is
+	// unsure, and Cluster the kind of demand the row is (ApplyHelps); both
+	// empty for sets without a helps file.
+	Helps   []string
+	Cluster string
 }
 
 // Kinds of labelled rows.
@@ -42,19 +49,16 @@ func (l Labelled) Kind() string {
 // Accept returns the article ids that answer the question: the id of an
 // article row, the listed ids of a "?ids" row, none for "-" and "?".
 func (l Labelled) Accept() []string {
-	switch l.Kind() {
-	case WantArticle:
-		return []string{l.Want}
-	case WantUnsure:
-		var ids []string
-		for _, id := range strings.Split(strings.TrimPrefix(l.Want, "?"), ",") {
-			if id = strings.TrimSpace(id); id != "" {
-				ids = append(ids, id)
-			}
-		}
-		return ids
+	if l.Kind() == WantNone {
+		return nil
 	}
-	return nil
+	var ids []string
+	for _, id := range strings.FieldsFunc(strings.TrimPrefix(l.Want, "?"), func(r rune) bool { return r == ',' || r == '|' }) {
+		if id = strings.TrimSpace(id); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // Accepts reports whether answering with article id is right for l.

@@ -33,6 +33,8 @@ type config struct {
 	MinTop1, MinAbstain    float64
 	MinPrecision, MaxWrong float64
 	MinUncovered           float64
+	MinUseful              float64
+	Helps, Covers, Part    string
 
 	// reindex
 	Server string
@@ -226,6 +228,10 @@ func evalFlags(fs *flag.FlagSet, c *config) {
 	fs.Float64Var(&c.MinPrecision, "min-precision", 0, "exit 1 when the share of answers that are right is below this")
 	fs.Float64Var(&c.MaxWrong, "max-wrong", 1, "exit 1 when the share of questions answered with a wrong article is above this")
 	fs.Float64Var(&c.MinUncovered, "min-uncovered", 0, "exit 1 when the share of '?' rows answered unsure (or with a listed article) is below this")
+	fs.Float64Var(&c.MinUseful, "min-useful", 0, "exit 1 when the share of '?' rows given a useful suggestion (or answered by a covering article) is below this")
+	fs.StringVar(&c.Helps, "helps", "", "helps TSV (question, useful suggestions, demand cluster); default: FILE's name with -helps.tsv, when it exists")
+	fs.StringVar(&c.Covers, "covers", "", "covers TSV (question<TAB>id|id): '?' rows that newer articles answer")
+	fs.StringVar(&c.Part, "part", "", "score only this part of the set's fixed split: tune or blind (default: all rows)")
 }
 
 func reindexFlags(fs *flag.FlagSet, c *config) {

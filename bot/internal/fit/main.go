@@ -101,6 +101,9 @@ func main() {
 	block := flag.Int("block", 5, "grouping: ? and - rows within this many source lines of a block are one group")
 	dup := flag.Float64("dup", 0.5, "grouping: ? and - rows with at least this overlap (character bigrams, English words) are one group")
 	compare := flag.String("compare", "", "comma-separated L2 values: print out-of-fold figures of every exemplar mode at each, then exit")
+	real := flag.String("real", "../shared/eval/real-tune.tsv", "real users' questions: only the tune part of their fixed split (kb.SplitBlind) is fitted on; \"\" for none")
+	covers := flag.String("covers", "bot/testdata/real-tune.covers.tsv", "'?' rows of -real that newer articles answer (question<TAB>id|id)")
+	realWeight := flag.Float64("real-weight", 3, "weight of each -real row (3: they are the traffic the bot serves; few beside the tune sets)")
 	flag.Parse()
 	switch *exMode {
 	case "oof", "loo", "none":
@@ -154,6 +157,11 @@ func main() {
 		}
 		for _, c := range cases {
 			add(c.Question, c.Kind(), c.Want, c.Line, c.Accepts, 1, base)
+		}
+	}
+	if *real != "" {
+		for _, c := range realTune(*real, *covers) {
+			add(c.Question, c.Kind(), c.Want, c.Line, c.Accepts, *realWeight, filepath.Base(*real))
 		}
 	}
 	if *selfWeight > 0 {
@@ -290,6 +298,33 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Println("wrote", *out)
+}
+
+// realTune reads the tune part of a set of real users' questions, with its
+// helps file (FILE-helps.tsv, which clusters the split) and the covers file
+// when they exist. The blind part is never read into a row.
+func realTune(file, coversFile string) []kb.Labelled {
+	read := func(name string, parse func(*os.File) error) {
+		f, err := os.Open(name)
+		if os.IsNotExist(err) {
+			return
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer f.Close()
+		if err := parse(f); err != nil {
+			log.Fatalf("%s: %v", name, err)
+		}
+	}
+	var cases []kb.Labelled
+	var helps map[string]kb.Help
+	var covers map[string][]string
+	read(file, func(f *os.File) (err error) { cases, err = kb.ParseLabelled(f); return err })
+	read(strings.TrimSuffix(file, ".tsv")+"-helps.tsv", func(f *os.File) (err error) { helps, err = kb.ParseHelps(f); return err })
+	read(coversFile, func(f *os.File) (err error) { covers, err = kb.ParseCovers(f); return err })
+	kb.ApplyHelps(cases, helps, covers)
+	return kb.SplitBlind(cases, kb.PartTune)
 }
 
 func frac(a, b int) float64 {
