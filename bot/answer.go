@@ -64,4 +64,7 @@ const (
 	ReasonMedical  = "medical"
 	ReasonNoMatch  = "no-match"
 	ReasonUnsure   = "unsure"
+	// ReasonLanguage: the message is written in a language faqbot does not
+	// read (Russian, Korean, Arabic ...); the reply is in English.
+	ReasonLanguage = "language"
 )

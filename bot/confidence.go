@@ -48,6 +48,8 @@ var FeatureNames = []string{
 	"miss_unknown",   // a specific question term the article lacks is used by no article
 	"head_miss_max",  // miss_max against the article's title, phrasings and tags only
 	"head_miss_mass", // miss_mass against the same
+	"in_context",     // the reading is the message with the previous subject (followup.go)
+	"own_cover",      // coverage of the candidate by the message's own words (1 when read alone)
 }
 
 // placeMismatch is the index of "place_mismatch" in FeatureNames.
@@ -151,7 +153,7 @@ func regionOf(k *kb.KB, id string) string {
 }
 
 // features computes the model's inputs for hit i of hits.
-func features(k *kb.KB, question string, hits []index.Hit, i int, places []place, inScope, outOfScope bool, nearU, nearN float64, miss index.Missing) []float64 {
+func features(k *kb.KB, question string, hits []index.Hit, i int, places []place, inScope, outOfScope bool, nearU, nearN float64, miss index.Missing, rd reading) []float64 {
 	h, top := hits[i], hits[0]
 	rawShare := 1.0
 	if top.Raw > 0 {
@@ -188,7 +190,23 @@ func features(k *kb.KB, question string, hits []index.Hit, i int, places []place
 		nearU, nearN, h.Similarity - nearU,
 		h.Contain,
 		miss.Max, min(miss.Mass, 3), b2f(miss.Unknown), miss.HeadMax, min(miss.HeadMass, 3),
+		b2f(rd.inContext), rd.ownCover(h.ID),
 	}
+}
+
+// reading says how the text the model decides on was made: the question
+// alone, or a follow-up with its previous subject, whose own words (without
+// the cue words) cover each article by own.
+type reading struct {
+	inContext bool
+	own       map[string]float64 // nil: every article counts as covered (a cue-only follow-up)
+}
+
+func (r reading) ownCover(id string) float64 {
+	if !r.inContext || r.own == nil {
+		return 1
+	}
+	return r.own[id]
 }
 
 func b2f(b bool) float64 {

@@ -141,6 +141,11 @@ func (e *Engine) Decide(ctx context.Context, q Question) (Answer, Decision, erro
 	a := Answer{Question: text, Lang: lang, Disclaimer: k.Disclaimer(lang), Alternatives: []Alternative{}}
 
 	switch {
+	case e.openSuggestion(q, &a, suggestionNumber(text)):
+		d.Gate, d.Candidate, d.P = "suggestion", a.ID, 1
+	case detected == "" && foreignScript(text):
+		a.Lang, a.Reason, d.Gate = "en", ReasonLanguage, ReasonLanguage
+		a.Disclaimer = k.Disclaimer("en")
 	case text == "" || detected == "":
 		a.Reason, d.Gate = ReasonEmpty, ReasonEmpty
 	case isGreeting(text):
@@ -161,7 +166,7 @@ func (e *Engine) Decide(ctx context.Context, q Question) (Answer, Decision, erro
 			e.metrics.Question(q.Channel, lang, "error", time.Since(start))
 			return Answer{}, d, fmt.Errorf("ask: %w", err)
 		}
-		d = e.decide(k, text, searchLang, hits)
+		d = e.decide(k, text, searchLang, hits, reading{})
 		if lang != searchLang && d.Gate == "" {
 			// A mixed question ("What does 甲类药品 mean?") with a chosen reply
 			// language: the reply language's articles may match it better.
@@ -169,7 +174,7 @@ func (e *Engine) Decide(ctx context.Context, q Question) (Answer, Decision, erro
 			if err != nil {
 				return Answer{}, d, fmt.Errorf("ask: %w", err)
 			}
-			if d2 := e.decide(k, text, lang, h2); d2.Gate == "" && d2.P > d.P {
+			if d2 := e.decide(k, text, lang, h2, reading{}); d2.Gate == "" && d2.P > d.P {
 				d, hits, searchLang = d2, h2, lang
 			}
 		}
@@ -191,7 +196,7 @@ func (e *Engine) Decide(ctx context.Context, q Question) (Answer, Decision, erro
 		e.storeCached(lookup, a, d)
 	}
 	if !a.Answered && a.Reason != ReasonUnsure {
-		a.Text = ReplyText(k, lang, a.Reason)
+		a.Text = ReplyText(k, a.Lang, a.Reason)
 	}
 	if lang == "zh" && zh.IsTraditional(text) {
 		a.Traditional = true
@@ -216,7 +221,7 @@ func (e *Engine) threshold() float64 {
 // decide applies the hard rules, then the region rule and the confidence
 // model: a question naming an out-of-scope subject the article is not about
 // is never answered, nor a symptom question that names no insurance term.
-func (e *Engine) decide(k *kb.KB, question, lang string, hits []index.Hit) Decision {
+func (e *Engine) decide(k *kb.KB, question, lang string, hits []index.Hit, rd reading) Decision {
 	var d Decision
 	scope, text := e.scope.get(k), index.NewText(question)
 	inScope := text.Find(scope.in) != ""
@@ -246,10 +251,10 @@ func (e *Engine) decide(k *kb.KB, question, lang string, hits []index.Hit) Decis
 	if ix != nil {
 		miss = ix.Missing(question, lang, d.Candidate)
 	}
-	d.Features = features(k, question, hits, i, places, inScope, out != "", nearU, nearN, miss)
+	d.Features = features(k, question, hits, i, places, inScope, out != "", nearU, nearN, miss, rd)
 	d.InScope = inScope || nearU > nearN && hits[i].Coverage >= 0.25
 	d.P = model.Prob(d.Features)
-	if hits[i].Similarity >= curatedSimilarity {
+	if hits[i].Similarity >= curatedSimilarity && !rd.inContext {
 		// Worded as one of the article's curated phrasings: the curators
 		// wrote it as a question the article answers, whatever labelled
 		// uncovered questions look like it.

@@ -18,10 +18,9 @@ import (
 
 // Memory keeps short-lived values under a kind and a key; the engine keeps
 // each conversation's context in it. *state.Store and bottest.State are
-// Memories (the store makes the context survive a restart and, shared,
-// reach other replicas; `faqbot serve` on bbolt uses its Behind view, which
-// writes behind, so no question waits for the disk); NewMemory is one in
-// process.
+// Memories (on bbolt, contexts live in memory (state.Volatile) and are
+// saved at a clean stop; on PostgreSQL, shared by the replicas); NewMemory
+// is one in process.
 type Memory interface {
 	GetTemp(kind, key string) ([]byte, bool, error)
 	PutTemp(kind, key string, val []byte, ttl time.Duration) error
@@ -43,6 +42,9 @@ type convo struct {
 	Lang    string `json:"lang"`
 	Place   string `json:"place,omitempty"`
 	Subject string `json:"subject"`
+	// Suggest are the suggestions of the last reply when it was unsure:
+	// "1"-"3" next opens one (suggest.go).
+	Suggest []string `json:"suggest,omitempty"`
 }
 
 // maxSubjectRunes bounds the remembered subject text: a chain of follow-ups
@@ -96,7 +98,7 @@ func (e *Engine) loadConvo(key string) *convo {
 		return nil
 	}
 	var c convo
-	if !ok || json.Unmarshal(b, &c) != nil || c.ID == "" {
+	if !ok || json.Unmarshal(b, &c) != nil || c.ID == "" && len(c.Suggest) == 0 {
 		return nil
 	}
 	return &c
@@ -115,19 +117,23 @@ func (e *Engine) saveConvo(key string, c convo) {
 	}
 }
 
-// followUp reads an elliptical question in the context of the same user's
-// last answered question on the channel, and remembers what it answers. It
-// runs after fill: a has the question's own answer (or none). A question that stands on its own keeps its own answer; one that
-// is a follow-up gets the article found for it read with the previous
-// subject, and says so (Answer.Context, ContextLabel and the first line of
-// Text). Greetings and empty messages never get here: they neither use nor
-// clear the context, and neither does a question left unanswered for
-// another reason than "unsure". own is the confidence model's decision on
-// the question alone. An "unsure" reply with no context before it keeps its
-// candidate (the first suggestion) and its words as the context: a covered
-// question the model doubted still gives its follow-up a subject, and what
-// the follow-up gets in context says which subject it was read with. It
-// never replaces an answered subject.
+// followUp reads a follow-up in the context of the same user's last
+// question on the channel, and remembers what this turn was about. It runs
+// after the question's own decision (own, already rendered into a).
+//
+// One rule decides which reading stands (the one-decision engine):
+//   - a message that stands alone (no follow-up cue) and that the model
+//     answers alone is answered alone, exactly as for a fresh user: no
+//     earlier question can change it (no hijack);
+//   - a message that leans on the context (a cue such as 那…呢, "what
+//     about", or too short to name a subject) is also read with the
+//     previous subject; that reading goes through the same model and the
+//     same threshold, and must be about what the message adds (its own
+//     words are in the article). Its answer says it was read in context.
+//   - otherwise the question's own reply stands (unsure, no-match ...).
+//
+// Greetings and empty messages never get here: they neither use nor clear
+// the context.
 func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, text string, alts int, searchLang string, own Decision) error {
 	key := e.convoKey(q)
 	if key == "" {
@@ -135,8 +141,8 @@ func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, 
 	}
 	prev := e.loadConvo(key)
 	subject := text
-	if prev != nil {
-		took, err := e.readInContext(ctx, a, k, text, alts, searchLang, prev, own)
+	if prev != nil && prev.ID != "" && !a.Answered && e.leansOnContext(k, text, searchLang) {
+		took, err := e.readInContext(ctx, a, k, text, alts, searchLang, prev)
 		if err != nil {
 			return err
 		}
@@ -145,9 +151,23 @@ func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, 
 		}
 	}
 	if !a.Answered {
-		if prev == nil && a.Reason == ReasonUnsure && own.Candidate != "" && len(a.Alternatives) > 0 && a.Alternatives[0].ID == own.Candidate {
-			e.saveConvo(key, convo{ID: own.Candidate, Lang: searchLang, Place: placeIn(text), Subject: subject})
+		if a.Reason != ReasonUnsure {
+			return nil
 		}
+		// Unsure: remember the suggestions, so that "1"-"3" opens one, and
+		// keep the subject a next turn is read with (the candidate, when
+		// there was none before).
+		c := convo{Lang: searchLang, Place: placeIn(text), Subject: subject}
+		if prev != nil {
+			c = *prev
+		} else if own.Candidate != "" {
+			c.ID = own.Candidate
+		}
+		c.Suggest = c.Suggest[:0]
+		for _, alt := range a.Alternatives {
+			c.Suggest = append(c.Suggest, alt.ID)
+		}
+		e.saveConvo(key, c)
 		return nil
 	}
 	place := placeIn(text)
@@ -163,157 +183,162 @@ func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, 
 	return nil
 }
 
-// FollowUpParams are the knobs of follow-up reading, tuned on
-// testdata/followups.tsv (see TestFollowUpTune).
-type FollowUpParams struct {
-	// MaxShortRunes: a Chinese question of at most this many letters is
-	// elliptical; MaxShortWords the same for English.
-	MaxShortRunes, MaxShortWords int
-	// OwnWeight is how much the share of the follow-up's own words (without
-	// its cue words) an article holds adds to its rank in context: the
-	// answer must fit what the follow-up adds, not only the last subject.
-	OwnWeight float64
-	// MinOwnCoverage is the least share of the follow-up's own words the
-	// article found in context must hold, so that "今天下雨吗" or "thanks a
-	// lot" after a question is not answered with the last subject.
-	MinOwnCoverage float64
-	// MinJumpCoverage is the least such share for an article that is neither
-	// the previous one, nor related to it, nor the follow-up's own best match.
-	MinJumpCoverage float64
-	// SubjectFrom chooses what the previous subject contributes to the search:
-	// "question" (the previous question's text), "article" (the previous
-	// article's title and tags) or "both".
-	SubjectFrom string
-}
-
-// followUpParams are the tuned knobs.
-var followUpParams = FollowUpParams{MaxShortRunes: 8, MaxShortWords: 5, OwnWeight: 0.5, MinOwnCoverage: 0.3,
-	MinJumpCoverage: 0.8, SubjectFrom: "question"}
-
 // ctxHits bounds the articles considered for a follow-up in context.
 const ctxHits = 10
 
-// readInContext decides whether text is a follow-up of prev and, when it is
-// and the context gives a confident answer, replaces a with it. It returns
-// the subject text the answer was found from ("" when the context was not
-// used): the previous subject with the follow-up, also when the context only
-// confirms the question's own answer, so that a third turn still has it.
-//
-// A question that names its own subject is answered on its own; when the
-// model was unsure of it alone, the context may only confirm one of its own
-// suggestions (the context's best article, ranked with the weight of the
-// question's own words, is the question's candidate or another article it
-// suggested): it is then answered with it, unlabelled. It never takes an
-// article from the context that the question alone did not find close.
-func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text string, alts int, searchLang string, prev *convo, self Decision) (string, error) {
-	p := followUpParams
-	standalone := !isElliptical(text, searchLang, p)
-	if a.Answered && standalone {
-		return "", nil // it names its own subject
-	}
+// contextRead is a message read with the previous subject: the model's
+// decision on that reading and what it was made from.
+type contextRead struct {
+	d         Decision
+	query     string      // the previous subject and the message
+	found     []index.Hit // the hits of query
+	ownHit    *index.Hit  // the candidate's hit for the message's own words (nil: none, or a cue-only message)
+	placeOnly bool        // the message names only a place ("那广州呢")
+}
+
+// readWith reads text with the previous subject prev; ok is false when a
+// rule keeps the context out (off-topic, a health question, a neighbouring
+// subject the article is not about).
+func (e *Engine) readWith(ctx context.Context, k *kb.KB, text, lang string, prev *convo, alts int) (r contextRead, ok bool, err error) {
 	scope, folded := e.scope.get(k), index.NewText(text)
-	if folded.Find(offTopicTerms) != "" {
-		return "", nil
+	if folded.Find(offTopicTerms) != "" || isMedical(text) && folded.Find(scope.in) == "" {
+		return r, false, nil
 	}
-	if isMedical(text) && folded.Find(scope.in) == "" {
-		return "", nil
-	}
-	subject := e.subjectText(k, prev, searchLang, p)
-	if place := placeIn(text); place != "" && prev.Place != "" && !strings.Contains(prev.Place, place) {
+	place := placeIn(text)
+	subject := e.subjectText(k, prev, lang)
+	if place != "" && prev.Place != "" && !strings.Contains(prev.Place, place) {
 		for _, old := range strings.Split(prev.Place, "、") {
 			subject = strings.ReplaceAll(subject, old, " ")
 		}
 	}
-	query := subject + " " + text
-	found, err := e.src.Search(ctx, query, searchLang, max(ctxHits, 1+alts))
-	if err != nil || len(found) == 0 {
+	r.query = subject + " " + text
+	if r.found, err = e.src.Search(ctx, r.query, lang, max(ctxHits, 1+alts)); err != nil || len(r.found) == 0 {
+		return r, false, err
+	}
+	// What the follow-up adds: its words without the cue words. How much of
+	// each article they cover is a feature of the model; the passage that
+	// answers the follow-up is the one they find.
+	core := stripCues(text, lang)
+	r.placeOnly = place != "" && strings.ReplaceAll(core, " ", "") == strings.ToLower(strings.ReplaceAll(zh.Fold(place), " ", ""))
+	rd := reading{inContext: true}
+	var own []index.Hit
+	if core != "" && !r.placeOnly {
+		if own, err = e.src.Search(ctx, core, lang, 60); err != nil {
+			return r, false, err
+		}
+		rd.own = make(map[string]float64, len(own))
+		for _, h := range own {
+			rd.own[h.ID] = h.Coverage
+		}
+	}
+	r.d = e.decide(k, r.query, lang, r.found, rd)
+	if r.d.Gate != "" || r.d.Candidate == "" {
+		return r, false, nil
+	}
+	if out := folded.Find(scope.out); out != "" && !About(k, r.d.Candidate, out) {
+		return r, false, nil
+	}
+	for i := range own {
+		if own[i].ID == r.d.Candidate {
+			r.ownHit = &own[i]
+		}
+	}
+	if rd.own != nil {
+		need := minOwnCoverage
+		if r.d.Candidate != prev.ID && !slices.Contains(related(k, prev.ID), r.d.Candidate) {
+			need = minJumpCoverage
+		}
+		if rd.own[r.d.Candidate] < need {
+			return r, false, nil
+		}
+	}
+	return r, true, nil
+}
+
+// The context reading must be about what the message adds: its own words
+// (without cue words) must be in the article, at least minOwnCoverage of
+// them when it is the previous article or one it links to, minJumpCoverage
+// when it is another. "How do I open a bank account?" or "wat is
+// xinnonghe" after a filing question is never answered with the filing
+// article. (The model has own_cover as a feature too, but few labelled
+// follow-ups lack their own words, so it cannot be left to learn it.)
+const (
+	minOwnCoverage  = 0.3
+	minJumpCoverage = 0.8
+)
+
+// DecideInContext is the model's decision on followUp read in the context
+// of first (asked just before by the same user), for the fit: the candidate
+// and features of the in-context reading, and the text and language it was
+// searched as; Gate "no-context" when no context reading is made.
+func (e *Engine) DecideInContext(ctx context.Context, first, followUp string) (d Decision, query, lang string, err error) {
+	k := e.src.KB()
+	_, d1, err := e.Decide(ctx, Question{Text: first})
+	if err != nil || d1.Candidate == "" {
+		return Decision{Gate: "no-context"}, "", "", err
+	}
+	text, t1 := Clean(followUp, e.opts.MaxQuestionBytes), Clean(first, e.opts.MaxQuestionBytes)
+	lang = detectOr(text, detectOr(t1, "zh"))
+	prev := &convo{ID: d1.Candidate, Lang: detectOr(t1, "zh"), Place: placeIn(t1), Subject: t1}
+	r, ok, err := e.readWith(ctx, k, text, lang, prev, e.opts.MaxAlternatives)
+	if err != nil || !ok {
+		return Decision{Gate: "no-context"}, "", "", err
+	}
+	return r.d, r.query, lang, nil
+}
+
+// readInContext reads text with the previous subject and, when the model is
+// confident of that reading, replaces a with it. It returns the subject
+// text the answer was found from ("" when the context was not used).
+func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text string, alts int, searchLang string, prev *convo) (string, error) {
+	r, ok, err := e.readWith(ctx, k, text, searchLang, prev, alts)
+	if err != nil || !ok {
 		return "", err
 	}
-	// What the follow-up adds: its words without the cue words.
-	core := stripCues(text, searchLang)
-	bare := strings.IndexFunc(core, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0
-	own := map[string]float64{}
-	ownBest := ""
-	if !bare {
-		oh, err := e.src.Search(ctx, core, searchLang, 60)
-		if err != nil {
-			return "", err
+	if !r.d.Answers(e.threshold()) {
+		if r.placeOnly && !a.Answered {
+			// "那广州呢" with nothing sure for that place: unsure, with the
+			// previous subject's article first and a line that rules differ.
+			e.unsure(a, k, r.query, r.found, prev.ID, alts)
+			a.Text = UnsureText(k, a.Lang, a.Alternatives, true)
 		}
-		for i, h := range oh {
-			own[h.ID] = h.Coverage
-			if i == 0 {
-				ownBest = h.ID
-			}
-		}
-	}
-	best := 0
-	for i, h := range found {
-		if h.Rank+p.OwnWeight*own[h.ID] > found[best].Rank+p.OwnWeight*own[found[best].ID] {
-			best = i
-		}
-	}
-	top := found[best]
-	// A follow-up naming only a place ("那广州呢", "and in Xi'an?") asks the
-	// same for that place: an article for another place is no answer, nor is
-	// whatever the place alone finds.
-	place := placeIn(text)
-	placeOnly := place != "" && strings.ReplaceAll(core, " ", "") == strings.ToLower(strings.ReplaceAll(zh.Fold(place), " ", ""))
-	if placeOnly {
-		if art, ok := k.Article(searchLang, top.ID); !ok || art.Regional() && index.FindTerm(art.Region+" "+art.Title, []string{place}) == "" {
-			*a = Answer{Question: a.Question, Lang: a.Lang, Disclaimer: a.Disclaimer, Alternatives: []Alternative{}}
-			return "", nil
-		}
-		bare = true
-	}
-	rest := append(append([]index.Hit{}, found[:best]...), found[best+1:]...)
-	if out := folded.Find(scope.out); out != "" && !About(k, top.ID, out) {
 		return "", nil
 	}
-	if !bare {
-		need := p.MinOwnCoverage
-		if top.ID != prev.ID && !slices.Contains(related(k, prev.ID), top.ID) && top.ID != ownBest && !(a.Answered && a.ID == top.ID) {
-			need = p.MinJumpCoverage
-		}
-		if own[top.ID] < need {
-			return "", nil
-		}
+	if a.Answered && a.ID == r.d.Candidate {
+		return r.query, nil // the context confirms the question's own answer, unlabelled
 	}
-	if a.Answered && a.ID == top.ID {
-		return query, nil // the context changes nothing: the question's own answer stands, unlabelled
-	}
-	if !a.Answered && a.Reason == ReasonUnsure && top.ID == self.Candidate && top.ID != prev.ID {
-		// The question's own candidate, not the previous subject: its own
-		// words found it and the context only made it sure. Unlabelled, and
-		// the question alone is the subject a next turn is read with.
-		*a = Answer{Question: a.Question, Lang: a.Lang, Disclaimer: a.Disclaimer, Alternatives: []Alternative{}}
-		e.fill(a, k, append([]index.Hit{top}, rest...), top.ID, alts, searchLang)
+	prevArt, ok := k.Article(a.Lang, prev.ID)
+	if !ok {
 		return "", nil
 	}
-	if standalone {
-		suggested := slices.ContainsFunc(a.Alternatives, func(x Alternative) bool { return x.ID == top.ID })
-		if a.Answered || a.Reason != ReasonUnsure || top.ID != self.Candidate && !suggested {
-			return "", nil
+	var top index.Hit
+	var rest []index.Hit
+	for _, h := range r.found {
+		if h.ID == r.d.Candidate {
+			top = h
+		} else {
+			rest = append(rest, h)
 		}
-		// The context confirms what the question alone was unsure of; the
-		// question alone is the subject a next turn is read with.
-		*a = Answer{Question: a.Question, Lang: a.Lang, Disclaimer: a.Disclaimer, Alternatives: []Alternative{}}
-		e.fill(a, k, append([]index.Hit{top}, rest...), top.ID, alts, searchLang)
-		return "", nil
 	}
-	art, ok := k.Article(a.Lang, top.ID)
-	prevArt, ok2 := k.Article(a.Lang, prev.ID)
-	if !ok || !ok2 {
-		return "", nil
+	if r.ownHit != nil {
+		// The passage the follow-up's own words find ("要多久": the time it
+		// takes), not the previous subject's lead.
+		top.Section, top.Similarity = r.ownHit.Section, r.ownHit.Similarity
 	}
 	*a = Answer{Question: a.Question, Lang: a.Lang, Disclaimer: a.Disclaimer, Alternatives: []Alternative{}}
-	e.fill(a, k, append([]index.Hit{top}, rest...), art.ID, alts, searchLang)
+	e.fill(a, k, append([]index.Hit{top}, rest...), r.d.Candidate, alts, searchLang)
+	if r.placeOnly {
+		if art, ok := k.Article(a.Lang, r.d.Candidate); ok && !art.Regional() {
+			a.Text += "\n\n" + unsureLabels[a.Lang]["local"] // the general rule; the place may differ
+		}
+	}
 	a.Context = prevArt.ID
 	a.ContextLabel = ContextLabel(a.Lang, prevArt.Title)
 	if a.Lang == "zh" && zh.IsTraditional(text) {
 		a.ContextLabel = zh.ToTraditional(a.ContextLabel)
 	}
 	a.Text = a.ContextLabel + "\n" + a.Text
-	return query, nil
+	return r.query, nil
 }
 
 // related is the articles article id links to.
@@ -324,20 +349,17 @@ func related(k *kb.KB, id string) []string {
 	return nil
 }
 
-// subjectText is what the previous turn contributes to the search.
-func (e *Engine) subjectText(k *kb.KB, prev *convo, lang string, p FollowUpParams) string {
-	var article string
-	if art, ok := k.Article(lang, prev.ID); ok {
-		article = art.Title + " " + strings.Join(art.Tags, " ")
-	}
-	switch {
-	case prev.Lang != lang || p.SubjectFrom == "article":
-		return article
-	case p.SubjectFrom == "both":
-		return prev.Subject + " " + article
-	default:
+// subjectText is what the previous turn contributes to the search: the
+// previous question's words, or the previous article's title and tags when
+// it was asked in the other language.
+func (e *Engine) subjectText(k *kb.KB, prev *convo, lang string) string {
+	if prev.Lang == lang && prev.Subject != "" {
 		return prev.Subject
 	}
+	if art, ok := k.Article(lang, prev.ID); ok {
+		return art.Title + " " + strings.Join(art.Tags, " ")
+	}
+	return ""
 }
 
 // offTopicWords mark small talk about something else (weather, sights,
@@ -396,31 +418,42 @@ func ContextLabel(lang, title string) string {
 	return "关于" + strings.TrimRight(title, "?？") + ":"
 }
 
-// Elliptical cues: a follow-up leans on what was said before.
+// Follow-up cues: a message with one leans on what was said before
+// whatever its length ("那门诊呢", "what about for students?"). Prefixes
+// and suffixes are matched on the folded message, pronouns as whole words.
 var (
-	zhCues = []string{"那", "呢", "要多久", "多久", "多长时间", "带什么", "带啥", "材料", "能跨省", "跨省", "在哪", "哪里", "去哪",
-		"多少钱", "多少", "网上", "手机上", "能不能", "也", "还", "怎么弄", "咋弄", "这个", "那个", "他", "她", "孩子", "父母", "爸妈"}
-	enCues = []string{"and", "what about", "how about", "what if", "how long", "how much", "can i", "do i", "is it", "it", "that",
-		"there", "them", "they", "then", "also", "too", "where", "online", "my kids", "my parents"}
+	zhLeadCues = []string{"那么", "那如果", "那要是", "那", "还有", "另外", "如果是", "要是", "换成", "也是"}
+	zhTailCues = []string{"呢", "也行吗", "也可以吗", "也一样吗", "也能吗", "也能报吗", "也算吗"}
+	zhRefCues  = []string{"这个", "那个", "这种", "那种", "它", "他们", "这样"}
+	enLeadCues = []string{"and", "what about", "how about", "what if", "and if", "then", "also", "same for", "so"}
+	enRefCues  = map[string]bool{"it": true, "that": true, "this": true, "there": true, "them": true, "they": true, "those": true, "one": true}
 )
 
-// isElliptical reports whether a question leans on context: it is short, or
-// it carries a cue ("那…呢", "要多久", "what about", "how long").
-func isElliptical(text, lang string, p FollowUpParams) bool {
-	if lang == "en" {
-		words := strings.Fields(strings.ToLower(text))
-		if len(words) <= p.MaxShortWords {
-			return true
-		}
-		padded := " " + strings.Join(strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
-			return !unicode.IsLetter(r) && r != '\''
-		}), " ") + " "
-		for _, c := range enCues {
-			if strings.Contains(padded, " "+c+" ") {
-				return true
-			}
-		}
+// maxShortRunes and maxShortWords: a message no longer than this that the
+// model does not answer alone names too little to stand alone ("要多久",
+// "需要什么材料", "how long?").
+const (
+	maxShortRunes = 10
+	maxShortWords = 6
+)
+
+// leansOnContext reports whether a message the model did not answer alone
+// should be read with the previous subject: it carries a follow-up cue, or
+// it is too short to name a subject and is not a bare subject word of its
+// own ("医保", "insurance": a new, vague question).
+func (e *Engine) leansOnContext(k *kb.KB, text, lang string) bool {
+	if hasFollowUpCue(text, lang) {
+		return true
+	}
+	core := stripCues(text, lang)
+	if core == "" {
+		return true
+	}
+	if core == strings.ToLower(zh.Fold(strings.TrimSpace(text))) && bareScope(e.scope.get(k).in, core) {
 		return false
+	}
+	if lang == "en" {
+		return len(strings.Fields(core)) <= maxShortWords
 	}
 	n := 0
 	for _, r := range text {
@@ -428,16 +461,55 @@ func isElliptical(text, lang string, p FollowUpParams) bool {
 			n++
 		}
 	}
-	if n <= p.MaxShortRunes {
-		return true
+	return n <= maxShortRunes
+}
+
+// hasFollowUpCue reports a follow-up cue in text.
+func hasFollowUpCue(text, lang string) bool {
+	if lang == "en" {
+		words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' })
+		joined := " " + strings.Join(words, " ") + " "
+		for _, c := range enLeadCues {
+			if strings.HasPrefix(joined, " "+c+" ") {
+				return true
+			}
+		}
+		for _, w := range words {
+			if enRefCues[w] {
+				return true
+			}
+		}
+		return false
 	}
-	t := zh.Fold(text)
-	for _, c := range zhCues {
+	t := strings.TrimRightFunc(zh.Fold(text), func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
+	t = strings.TrimLeftFunc(t, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
+	for _, c := range zhLeadCues {
+		if strings.HasPrefix(t, c) {
+			return true
+		}
+	}
+	for _, c := range zhTailCues {
+		if strings.HasSuffix(t, c) {
+			return true
+		}
+	}
+	for _, c := range zhRefCues {
 		if strings.Contains(t, c) {
 			return true
 		}
 	}
 	return false
+}
+
+// bareScope reports a message that is nothing but scope words (医保,
+// insurance): a vague new question, not a follow-up.
+func bareScope(in index.Terms, core string) bool {
+	for _, w := range strings.Fields(core) {
+		if index.NewText(w).Find(in) == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // NewMemory returns an in-process Memory (for the terminal chat and eval).

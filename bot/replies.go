@@ -79,12 +79,14 @@ var noAnswerIntro = map[string]map[string]string{
 		ReasonEmpty:    "请用文字发送您关于医保的问题。我能读懂中文和英文。",
 		ReasonGreeting: "您好！我是医保问答助手，可以解答居民医保、职工医保、新农合、异地就医备案、医保卡和医保电子凭证、家庭共济、生育保险等问题。",
 		ReasonMedical:  "抱歉，我只能解答医保政策问题，不能提供看病或用药建议。身体不适请及时到医院就诊，紧急情况请拨打 120。",
+		ReasonLanguage: "抱歉，我只能读懂中文和英文。请用中文或英文提问。",
 		ReasonNoMatch:  "抱歉，这个问题我还没有可靠的答案。我能解答的是医保政策问题：居民医保和职工医保、新农合、异地就医备案、医保卡和医保电子凭证、家庭共济、生育保险等。身体不适请及时就医。",
 	},
 	"en": {
 		ReasonEmpty:    "Please send your question about Chinese medical insurance as text. I read Chinese and English.",
 		ReasonGreeting: "Hello! I answer questions about Chinese social medical insurance (医保): resident and employee schemes, the rural cooperative scheme, remote-care filing, insurance cards and e-vouchers, family mutual aid, maternity insurance.",
 		ReasonMedical:  "Sorry, I can only answer questions about medical insurance rules, not give medical advice. If you feel unwell, please see a doctor; in an emergency call 120.",
+		ReasonLanguage: "Sorry, I can only read Chinese and English. Please ask your question about Chinese medical insurance in Chinese or English. 请用中文或英文提问。",
 		ReasonNoMatch:  "Sorry, I don't have a reliable answer to that. I answer questions about Chinese medical insurance (医保): resident and employee schemes, the rural cooperative scheme, remote-care filing, insurance cards and e-vouchers, family mutual aid, maternity insurance. For health problems, please see a doctor.",
 	},
 }

@@ -103,6 +103,7 @@ func main() {
 	compare := flag.String("compare", "", "comma-separated L2 values: print out-of-fold figures of every exemplar mode at each, then exit")
 	real := flag.String("real", "../shared/eval/real-tune.tsv", "real users' questions: only the tune part of their fixed split (kb.SplitBlind) is fitted on; \"\" for none")
 	covers := flag.String("covers", "bot/testdata/real-tune.covers.tsv", "'?' rows of -real that newer articles answer (question<TAB>id|id)")
+	pairs := flag.String("pairs", "bot/testdata/followups.tsv", "follow-up pairs: each follow-up read in the context of its first question is a row (in_context 1); \"\" for none")
 	realWeight := flag.Float64("real-weight", 3, "weight of each -real row (3: they are the traffic the bot serves; few beside the tune sets)")
 	flag.Parse()
 	switch *exMode {
@@ -157,6 +158,32 @@ func main() {
 		}
 		for _, c := range cases {
 			add(c.Question, c.Kind(), c.Want, c.Line, c.Accepts, 1, base)
+		}
+	}
+	if *pairs != "" {
+		f, err := os.Open(*pairs)
+		if err != nil {
+			log.Fatal(err)
+		}
+		ps, err := kb.ParsePairs(f)
+		f.Close()
+		if err != nil {
+			log.Fatalf("%s: %v", *pairs, err)
+		}
+		for _, p := range ps {
+			d, query, lang, err := e.DecideInContext(ctx, p.First, p.FollowUp)
+			if err != nil {
+				log.Fatal(err)
+			}
+			if d.Gate != "" || d.Candidate == "" {
+				continue
+			}
+			kind := kb.WantArticle
+			if p.Want == "-" {
+				kind = kb.WantNone
+			}
+			rows = append(rows, row{x: d.Features, y: d.Candidate == p.Want, w: 1, source: filepath.Base(*pairs), kind: kind,
+				q: query, cand: d.Candidate, want: p.Want, line: p.Line, text: query, lang: lang})
 		}
 	}
 	if *real != "" {
