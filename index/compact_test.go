@@ -18,17 +18,20 @@ import (
 // bit) what the map forms give, for the regression questions against every
 // article: on the real content (every article's parts fit one mask word)
 // and with an article of 150 passages (three mask words).
+//
+// The map forms are slow oracles: with -short, every fifth question.
 func TestCompactSignals(t *testing.T) {
-	k, err := kb.Load(content.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkCompact(t, k, 1)
+	checkCompact(t, memIndex(t), 1)
 	long, err := kb.Load(withLongArticle(t, 150))
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkCompact(t, long, 3)
+	ix, err := Build(context.Background(), long, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	checkCompact(t, ix, 3)
 	if !isUnigram("医") || isUnigram("医保") || isUnigram("a") || isUnigram("") {
 		t.Error("isUnigram")
 	}
@@ -63,12 +66,21 @@ func withLongArticle(t *testing.T, n int) fs.FS {
 	return m
 }
 
-func checkCompact(t *testing.T, k *kb.KB, maxWords int) {
-	ix, err := Build(context.Background(), k, "")
-	if err != nil {
-		t.Fatal(err)
+// sampled are every question with the full test set, every fifth with
+// -short: the oracle comparisons are slow.
+func sampled[T any](qs []T) []T {
+	if !testing.Short() {
+		return qs
 	}
-	defer ix.Close()
+	var some []T
+	for i := 0; i < len(qs); i += 5 {
+		some = append(some, qs[i])
+	}
+	return some
+}
+
+func checkCompact(t *testing.T, ix *Index, maxWords int) {
+	k := ix.KB()
 	words := 0
 	for _, st := range ix.langs {
 		for _, a := range st.compact.arts {
@@ -87,7 +99,7 @@ func checkCompact(t *testing.T, k *kb.KB, maxWords int) {
 	for _, lang := range kb.Languages {
 		mapSets[lang] = ix.mapSets(lang)
 	}
-	for _, c := range append(cases, kb.Labelled{Question: "医保 insurance 新农合 報銷 异地 a b"}) {
+	for _, c := range append(sampled(cases), kb.Labelled{Question: "医保 insurance 新农合 報銷 异地 a b"}) {
 		for _, lang := range kb.Languages {
 			st, ms := ix.langs[lang], mapSets[lang]
 			folded := ix.correct(zh.Fold(c.Question))
@@ -127,15 +139,7 @@ func checkCompact(t *testing.T, k *kb.KB, maxWords int) {
 // TestClosestInverted: Closest over the inverted lists is the similarity to
 // every other exemplar, bit for bit.
 func TestClosestInverted(t *testing.T) {
-	k, err := kb.Load(content.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := Build(context.Background(), k, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	ix := memIndex(t)
 	f, _ := content.FS.Open("regression.tsv")
 	cases, err := kb.ParseLabelled(f)
 	if err != nil {
@@ -169,10 +173,11 @@ func TestClosestInverted(t *testing.T) {
 }
 
 // TestMissingCompact: Missing over the compact sets says what it said over
-// the map sets, for every tune question against every article.
+// the map sets, for every tune question (with -short, every fifth) against
+// every article.
 func TestMissingCompact(t *testing.T) {
 	ix := memIndex(t)
-	qs := tuneQuestions(t)
+	qs := sampled(tuneQuestions(t))
 	compared := 0
 	for _, lang := range kb.Languages {
 		st, ms := ix.langs[lang], ix.mapSets(lang)

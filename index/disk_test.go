@@ -51,7 +51,11 @@ func TestCrashDuringReindex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for round := range 6 {
+	rounds := 6
+	if testing.Short() {
+		rounds = 2
+	}
+	for round := range rounds {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashDuringReindex$")
 		cmd.Env = append(os.Environ(), "FAQBOT_CRASH_CHILD="+dir)
 		if err := cmd.Start(); err != nil {

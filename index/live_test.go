@@ -45,7 +45,11 @@ func TestLiveSwapAndClose(t *testing.T) {
 			}
 		}()
 	}
-	for range 5 {
+	swaps := 5
+	if testing.Short() {
+		swaps = 2
+	}
+	for range swaps {
 		if err := l.Swap(build()); err != nil {
 			t.Fatal(err)
 		}

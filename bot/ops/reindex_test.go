@@ -70,6 +70,9 @@ func longRuns() int {
 // consecutive reindexes (real on-disk builds and swaps): no question may
 // fail or come back empty.
 func TestReindexUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("consecutive on-disk reindexes under load: skipped with -short")
+	}
 	runs := longRuns()
 	r := newTestReindexer(t, copyContent(t), t.TempDir())
 	r.Regression = r.Regression[:40] // the self-check itself is tested below; keep the runs quick

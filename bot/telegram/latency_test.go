@@ -15,6 +15,9 @@ import (
 // machine shows, far below what a misapplied limit would cost (a 1/s global
 // limit would make p99 minutes).
 func TestLatency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("200 questions paced over 8 s: skipped with -short")
+	}
 	fake := newFakeBotAPI(t, testToken)
 	startBot(t, fake, nil, harnessOpts{realism: true})
 	questions := []string{"医保卡丢了怎么看病", "异地就医怎么备案", "How do I file for care in another city?", "家庭共济怎么绑定", "今天天气怎么样", "生育保险报销多少"}

@@ -293,6 +293,9 @@ func hasHan(s string) bool {
 // HTTP: two replicas (two servers, each with its own data directory and
 // index) on one throwaway PostgreSQL.
 func TestReplicasSharePostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and two replicas: skipped with -short")
+	}
 	pg, err := pgtest.Start()
 	if errors.Is(err, pgtest.ErrNotInstalled) {
 		t.Skip("PostgreSQL binaries (initdb, postgres) not found, so the two-replica test cannot start a database: apt-get install postgresql")

@@ -24,6 +24,9 @@ import (
 // the admin reindex, then a graceful shutdown; the logs must hold no secret
 // and no raw user id.
 func TestServe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds an on-disk index and serves every route: skipped with -short")
+	}
 	const adminToken = "admin-token-do-not-log"
 	const rawUser = "wx-user-raw-id-12345"
 	cfg := defaultConfig()
