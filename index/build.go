@@ -62,12 +62,22 @@ type synTerm struct {
 // Build indexes every article of k. With dir == "" the index lives in memory;
 // otherwise it is created at dir, which must not exist yet.
 func Build(ctx context.Context, k *kb.KB, dir string) (*Index, error) {
-	bis := map[string]bleve.Index{}
-	closeAll := func() {
-		for _, bi := range bis {
-			bi.Close()
-		}
+	bis, err := buildBleve(ctx, k, dir)
+	if err != nil {
+		return nil, err
 	}
+	ix, err := wrap(bis, k)
+	if err != nil {
+		closeAll(bis)
+		return nil, err
+	}
+	return ix, nil
+}
+
+// buildBleve makes and fills one Bleve index per language (in memory when
+// dir is "").
+func buildBleve(ctx context.Context, k *kb.KB, dir string) (map[string]bleve.Index, error) {
+	bis := map[string]bleve.Index{}
 	for _, lang := range kb.Languages {
 		m, err := newMapping()
 		if err != nil {
@@ -81,21 +91,24 @@ func Build(ctx context.Context, k *kb.KB, dir string) (*Index, error) {
 		// to search than NewMemOnly's upsidedown/gtreap store.
 		bi, err := bleve.NewUsing(path, m, scorch.Name, scorch.Name, nil)
 		if err != nil {
-			closeAll()
+			closeAll(bis)
 			return nil, fmt.Errorf("create index: %w", err)
 		}
 		bis[lang] = bi
 		if err := fill(ctx, bi, k, lang); err != nil {
-			closeAll()
+			closeAll(bis)
 			return nil, err
 		}
 	}
-	ix, err := wrap(bis, k)
-	if err != nil {
-		closeAll()
-		return nil, err
+	return bis, nil
+}
+
+func closeAll(bis map[string]bleve.Index) error {
+	var errs []error
+	for _, bi := range bis {
+		errs = append(errs, bi.Close())
 	}
-	return ix, nil
+	return errors.Join(errs...)
 }
 
 // fill indexes the articles of one language: a document per phrasing (title
@@ -123,18 +136,12 @@ func fill(ctx context.Context, bi bleve.Index, k *kb.KB, lang string) error {
 	return nil
 }
 
-// Open opens an index built earlier at dir for the same knowledge base k.
+// Open opens an index built earlier at dir for the same knowledge base k,
+// deriving its search data (openGen loads it instead).
 func Open(k *kb.KB, dir string) (*Index, error) {
-	bis := map[string]bleve.Index{}
-	for _, lang := range kb.Languages {
-		bi, err := bleve.Open(filepath.Join(dir, lang))
-		if err != nil {
-			for _, b := range bis {
-				b.Close()
-			}
-			return nil, fmt.Errorf("open index %s: %w", dir, err)
-		}
-		bis[lang] = bi
+	bis, err := openBleve(dir)
+	if err != nil {
+		return nil, err
 	}
 	ix, err := wrap(bis, k)
 	if err != nil {
@@ -144,43 +151,88 @@ func Open(k *kb.KB, dir string) (*Index, error) {
 	return ix, nil
 }
 
+// openBleve opens the language indexes under dir.
+func openBleve(dir string) (map[string]bleve.Index, error) {
+	bis := map[string]bleve.Index{}
+	for _, lang := range kb.Languages {
+		bi, err := bleve.Open(filepath.Join(dir, lang))
+		if err != nil {
+			closeAll(bis)
+			return nil, fmt.Errorf("open index %s: %w", dir, err)
+		}
+		bis[lang] = bi
+	}
+	return bis, nil
+}
+
+// wrap makes the Index of the Bleve indexes bis, deriving what a search
+// reads (newIndex, derive).
 func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
-	an := bis[kb.Languages[0]].Mapping().AnalyzerNamed(analyzerName)
+	ix, err := newIndex(bis, k)
+	if err != nil {
+		return ix, err
+	}
+	return ix, ix.derive()
+}
+
+// newIndex is an Index without its search data: the analyzer and the
+// synonyms, made at every open (a few milliseconds).
+func newIndex(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
+	var an analysis.Analyzer
+	if len(bis) > 0 {
+		an = bis[kb.Languages[0]].Mapping().AnalyzerNamed(analyzerName)
+	} else if m, err := newMapping(); err == nil { // no Bleve index: the mapping Build uses
+		an = m.AnalyzerNamed(analyzerName)
+	}
 	if an == nil {
 		return &Index{bi: bis}, errors.New("index has no faqbot analyzer: rebuild it")
 	}
 	an = fastAnalyzer(an)
-	ix := &Index{bi: bis, kb: k, an: an, langs: map[string]*langStats{}, params: DefaultParams, vocab: map[string]int{}}
+	ix := &Index{bi: bis, kb: k, an: an, params: DefaultParams}
+	for _, g := range k.Synonyms() {
+		var terms []synTerm
+		for _, t := range g {
+			f := zh.Fold(t)
+			terms = append(terms, synTerm{folded: f, tokens: analyze(an, f)})
+		}
+		ix.syn = append(ix.syn, terms)
+	}
+	ix.synTerms = NewTermGroups(k.Synonyms()...)
+	return ix, nil
+}
+
+// derive makes what a search reads from the articles and the Bleve
+// indexes: each language's statistics and compact sets, the flat postings,
+// the Latin word counts.
+func (ix *Index) derive() error {
+	k := ix.kb
+	ix.langs, ix.vocab = map[string]*langStats{}, map[string]int{}
 	sets := map[string]*sets{}
 	for _, lang := range kb.Languages {
 		vocab := ix.vocab
 		if lang != "en" {
 			vocab = nil
 		}
-		ix.langs[lang], sets[lang] = newLangStats(an, k.Articles(lang), vocab)
+		ix.langs[lang], sets[lang] = newLangStats(ix.an, k.Articles(lang), vocab)
 	}
 	for _, g := range k.Synonyms() {
-		var terms []synTerm
 		for _, t := range g {
-			f := zh.Fold(t)
-			terms = append(terms, synTerm{folded: f, tokens: analyze(an, f)})
-			latinWords(f, ix.vocab)
+			latinWords(zh.Fold(t), ix.vocab)
 		}
-		ix.syn = append(ix.syn, terms)
 	}
-	ix.synTerms = NewTermGroups(k.Synonyms()...)
 	for lang, st := range ix.langs {
 		st.buildCompact(sets[lang], ix.syn)
+		delete(sets, lang) // the map forms are large: free each once compacted
 	}
 	ix.postings = map[string]*postings{}
-	for lang, bi := range bis {
+	for lang, bi := range ix.bi {
 		p, err := newPostings(bi)
 		if err != nil {
-			return ix, err
+			return err
 		}
 		ix.postings[lang] = p
 	}
-	return ix, nil
+	return nil
 }
 
 // KB returns the knowledge base the index was built from.
@@ -189,6 +241,12 @@ func (ix *Index) KB() *kb.KB { return ix.kb }
 // DocCount returns the number of indexed documents (phrasings and passages).
 func (ix *Index) DocCount() (uint64, error) {
 	var n uint64
+	if len(ix.bi) == 0 { // loaded without Bleve (Cached): the counts stored
+		for _, p := range ix.postings {
+			n += p.docCount
+		}
+		return n, nil
+	}
 	for _, bi := range ix.bi {
 		c, err := bi.DocCount()
 		if err != nil {
@@ -200,13 +258,7 @@ func (ix *Index) DocCount() (uint64, error) {
 }
 
 // Close releases the index files.
-func (ix *Index) Close() error {
-	var errs []error
-	for _, bi := range ix.bi {
-		errs = append(errs, bi.Close())
-	}
-	return errors.Join(errs...)
-}
+func (ix *Index) Close() error { return closeAll(ix.bi) }
 
 // idf is a token's inverse document frequency over the language's articles.
 func (st *langStats) idf(t string) float64 {

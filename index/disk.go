@@ -37,7 +37,7 @@ type current struct {
 func OpenOrBuild(ctx context.Context, k *kb.KB, dataDir string) (*Index, bool, error) {
 	root := filepath.Join(dataDir, indexDir)
 	if cur, err := readCurrent(root); err == nil && cur.Hash == k.Hash() {
-		ix, err := Open(k, filepath.Join(root, cur.Gen, bleveDir))
+		ix, err := openGen(k, filepath.Join(root, cur.Gen))
 		if err == nil {
 			removeStale(root, cur.Gen)
 			return ix, false, nil
@@ -61,26 +61,72 @@ func BuildOnDisk(ctx context.Context, k *kb.KB, dataDir string) (*Index, error) 
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	ix, err := Build(ctx, k, filepath.Join(dir, bleveDir))
+	bis, err := buildBleve(ctx, k, filepath.Join(dir, bleveDir))
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	// Close and reopen so every segment is flushed before CURRENT names it.
-	if err := ix.Close(); err != nil {
+	// Close and reopen so every segment is flushed before CURRENT names it,
+	// and the search data is derived from the index as it will be opened.
+	if err := closeAll(bis); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("flush index: %w", err)
 	}
-	if err := writeCurrent(root, current{Gen: gen, Hash: k.Hash(), Time: time.Now().UTC()}); err != nil {
+	ix, err := Open(k, filepath.Join(dir, bleveDir))
+	if err == nil {
+		err = writeSearch(filepath.Join(dir, searchFile), ix, k.Hash())
+		if err != nil {
+			ix.Close()
+		}
+	}
+	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	ix, err = Open(k, filepath.Join(dir, bleveDir))
-	if err != nil {
+	if err := writeCurrent(root, current{Gen: gen, Hash: k.Hash(), Time: time.Now().UTC()}); err != nil {
+		ix.Close()
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	removeStale(root, gen)
 	return ix, nil
+}
+
+// openGen opens the generation at dir: its Bleve indexes, and the search
+// data stored beside them (store.go) when it is there and belongs to them;
+// otherwise the data is derived again and stored for the next open.
+func openGen(k *kb.KB, dir string) (*Index, error) {
+	bis, err := openBleve(filepath.Join(dir, bleveDir))
+	if err != nil {
+		return nil, err
+	}
+	ix, err := newIndex(bis, k)
+	if err != nil {
+		ix.Close()
+		return nil, err
+	}
+	path := filepath.Join(dir, searchFile)
+	if err := loadSearch(path, ix, k.Hash()); err == nil && ix.sameCounts() {
+		return ix, nil
+	}
+	if err := ix.derive(); err != nil {
+		ix.Close()
+		return nil, err
+	}
+	_ = writeSearch(path, ix, k.Hash()) // best effort: a read-only directory still serves
+	return ix, nil
+}
+
+// sameCounts reports whether the loaded postings count the documents
+// Bleve counts.
+func (ix *Index) sameCounts() bool {
+	for lang, bi := range ix.bi {
+		n, err := bi.DocCount()
+		if p := ix.postings[lang]; err != nil || p == nil || p.docCount != n {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrNoIndex is returned by OpenCurrent when no index was built under the
@@ -102,7 +148,7 @@ func OpenCurrent(dataDir string) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("content snapshot of %s: %w", cur.Gen, err)
 	}
-	return Open(k, filepath.Join(root, cur.Gen, bleveDir))
+	return openGen(k, filepath.Join(root, cur.Gen))
 }
 
 func readCurrent(root string) (current, error) {

@@ -61,7 +61,14 @@ func TestCrashDuringReindex(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(300+rand.IntN(900)) * time.Millisecond)
+		// Once a first build is current (a build takes seconds on a busy
+		// machine), at a random moment of the next ones.
+		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if _, err := os.Stat(filepath.Join(dir, indexDir, currentFile)); err == nil {
+				break
+			}
+		}
+		time.Sleep(time.Duration(rand.IntN(1500)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 
