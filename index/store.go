@@ -85,11 +85,11 @@ func writeSearch(path string, ix *Index, hash string) error {
 	binary.LittleEndian.PutUint32(head[12:], crc32.Checksum(e.b, castagnoli))
 	binary.LittleEndian.PutUint64(head[16:], uint64(len(e.b)))
 
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := os.CreateTemp(filepath.Dir(path), ".search-*.tmp") // concurrent writers each have their own
 	if err != nil {
 		return fmt.Errorf("store search data: %w", err)
 	}
+	tmp := f.Name()
 	_, err = f.Write(head)
 	if err == nil {
 		_, err = f.Write(e.b)

@@ -39,7 +39,9 @@ func contentName(cfg *config) string {
 }
 
 // memEngine builds an in-memory index of the content: what the one-shot
-// commands (ask, chat, eval) answer from.
+// commands (ask, chat, eval) answer from. Its search data is kept in the
+// cache directory by content hash, so the next run loads it instead
+// (index.Cached).
 func memEngine(ctx context.Context, cfg *config, log *slog.Logger) (*bot.Engine, error) {
 	p := newProgress(cfg.stderr)
 	p.stage("loading %s", contentName(cfg))
@@ -49,7 +51,7 @@ func memEngine(ctx context.Context, cfg *config, log *slog.Logger) (*bot.Engine,
 		return nil, err
 	}
 	p.stage("building the index of %d articles", len(k.IDs()))
-	ix, err := index.Build(ctx, k, "")
+	ix, err := index.Cached(ctx, k, cfg.cacheDir())
 	p.done()
 	if err != nil {
 		return nil, err

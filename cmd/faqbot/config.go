@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,9 @@ type config struct {
 	Data     string // state directory: bbolt store and on-disk index
 	State    string // postgres:// URL of a shared state store; "" = bbolt under Data
 	LogLevel string
+	// Cache is where ask, chat and eval keep the search data of the content
+	// they load (FAQBOT_CACHE; "off": nowhere): see cacheDir.
+	Cache string
 
 	// ask, chat
 	Lang string
@@ -87,6 +91,7 @@ var envOnly = []struct{ name, help string }{
 	{"WECHAT_TOKEN", "WeChat Official Account token: turns the WeChat front end on (GET, POST /wechat)"},
 	{"WECHAT_AES_KEY", "43-character EncodingAESKey: compatible and safe (encrypted) modes"},
 	{"WECHAT_APPID", "the account's AppID, checked in every safe-mode message"},
+	{"FAQBOT_CACHE", "where ask, chat and eval keep the search data of the content they load, by its hash, so the next run starts without building (default: faqbot under the user cache directory; off: build every time)"},
 	{"FAQBOT_TRUSTED_PROXIES", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For names the client (for per-client limits on unsigned web-page requests)"},
 }
 
@@ -145,6 +150,7 @@ func defaultConfig() *config {
 	}
 	str(&c.Content, "FAQBOT_CONTENT")
 	str(&c.Data, "FAQBOT_DATA")
+	str(&c.Cache, "FAQBOT_CACHE")
 	str(&c.State, "FAQBOT_STATE")
 	str(&c.Addr, "FAQBOT_ADDR")
 	str(&c.AdminToken, "FAQBOT_ADMIN_TOKEN")
@@ -307,4 +313,20 @@ func (c *config) validate(cmd string) error {
 		return fmt.Errorf("%w: invalid configuration:%s", errUsage, b.String())
 	}
 	return nil
+}
+
+// cacheDir is the directory the one-shot commands keep search data in
+// ("": none).
+func (c *config) cacheDir() string {
+	switch c.Cache {
+	case "off":
+		return ""
+	case "":
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		return filepath.Join(dir, "faqbot")
+	}
+	return c.Cache
 }

@@ -16,7 +16,7 @@ func chatEngine(ctx context.Context, cfg *config, log *slog.Logger) (*bot.Engine
 	if err != nil {
 		return nil, err
 	}
-	ix, err := index.Build(ctx, k, "")
+	ix, err := index.Cached(ctx, k, cfg.cacheDir())
 	if err != nil {
 		return nil, err
 	}
