@@ -111,6 +111,12 @@ func closeAll(bis map[string]bleve.Index) error {
 	return errors.Join(errs...)
 }
 
+// fillBatch is about how many documents fill hands Bleve at once: a batch
+// is analyzed and made into a segment in memory, so one batch of a
+// 5,000-article language took gigabytes. Batches end at an article's end.
+// The embedded content fits in one (one segment, as before).
+const fillBatch = 10000
+
 // fill indexes the articles of one language: a document per phrasing (title
 // and alternate questions) and one per passage (heading and text).
 func fill(ctx context.Context, bi bleve.Index, k *kb.KB, lang string) error {
@@ -128,6 +134,12 @@ func fill(ctx context.Context, bi bleve.Index, k *kb.KB, lang string) error {
 			if err := batch.Index(docID(a.ID, "p", i), map[string]any{fieldKind: "p", fieldText: zh.Fold(p.Heading + "\n" + p.Body)}); err != nil {
 				return fmt.Errorf("index %s: %w", a.File, err)
 			}
+		}
+		if batch.Size() >= fillBatch {
+			if err := bi.Batch(batch); err != nil {
+				return fmt.Errorf("write index: %w", err)
+			}
+			batch.Reset()
 		}
 	}
 	if err := bi.Batch(batch); err != nil {
@@ -207,22 +219,17 @@ func newIndex(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 func (ix *Index) derive() error {
 	k := ix.kb
 	ix.langs, ix.vocab = map[string]*langStats{}, map[string]int{}
-	sets := map[string]*sets{}
 	for _, lang := range kb.Languages {
 		vocab := ix.vocab
 		if lang != "en" {
 			vocab = nil
 		}
-		ix.langs[lang], sets[lang] = newLangStats(ix.an, k.Articles(lang), vocab)
+		ix.langs[lang] = newLangStats(ix.an, k.Articles(lang), ix.syn, vocab)
 	}
 	for _, g := range k.Synonyms() {
 		for _, t := range g {
 			latinWords(zh.Fold(t), ix.vocab)
 		}
-	}
-	for lang, st := range ix.langs {
-		st.buildCompact(sets[lang], ix.syn)
-		delete(sets, lang) // the map forms are large: free each once compacted
 	}
 	ix.postings = map[string]*postings{}
 	for lang, bi := range ix.bi {

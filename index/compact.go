@@ -1,7 +1,6 @@
 package index
 
 import (
-	"maps"
 	"math/bits"
 	"slices"
 	"sync"
@@ -77,79 +76,6 @@ type qtok struct {
 	idf float64
 	cw  float64 // weight in coverage: idf, × UnigramWeight for a single CJK character
 	uni bool
-}
-
-// buildCompact derives the compact sets from the map forms; it runs once
-// per language after the synonyms are analyzed.
-func (st *langStats) buildCompact(s *sets, syn [][]synTerm) {
-	c := &compactStats{vocab: make(map[string]int32, len(st.df)), arts: make(map[string]*artData, len(s.tokens))}
-	intern := func(t string) int32 {
-		id, ok := c.vocab[t]
-		if !ok {
-			id = int32(len(c.vocab))
-			c.vocab[t] = id
-		}
-		return id
-	}
-	for _, t := range slices.Sorted(maps.Keys(st.df)) {
-		intern(t)
-	}
-	for _, g := range syn {
-		terms := make([][]int32, len(g))
-		var clauses []string
-		for i, t := range g {
-			for _, tok := range t.tokens {
-				terms[i] = append(terms[i], intern(tok))
-				if st.df[tok] > 0 {
-					clauses = append(clauses, tok)
-				}
-			}
-		}
-		c.syn = append(c.syn, terms)
-		c.synClauses = append(c.synClauses, clauses)
-	}
-	c.df, c.idf = make([]int32, len(c.vocab)), make([]float64, len(c.vocab))
-	for t, id := range c.vocab {
-		c.df[id], c.idf[id] = int32(st.df[t]), st.idf(t)
-	}
-	for ord, id := range slices.Sorted(maps.Keys(s.tokens)) {
-		set := s.tokens[id]
-		units := s.units[id]
-		a := &artData{units: len(units), words: (partUnit + len(units) + 63) / 64, ord: int32(ord)}
-		parts := map[int32][]uint64{}
-		mark := func(set map[string]bool, part int) {
-			for t := range set {
-				tid := intern(t)
-				m := parts[tid]
-				if m == nil {
-					m = make([]uint64, a.words)
-					parts[tid] = m
-				}
-				m[part/64] |= 1 << (part % 64)
-			}
-		}
-		mark(set, partAll)
-		mark(s.head[id], partHead)
-		for u, set := range units {
-			mark(set, partUnit+u)
-		}
-		a.ids = slices.Sorted(maps.Keys(parts))
-		a.masks = make([]uint64, 0, len(a.ids)*a.words)
-		for _, tid := range a.ids {
-			a.masks = append(a.masks, parts[tid]...)
-		}
-		for _, ph := range s.phrasings[id] {
-			a.phrasings = append(a.phrasings, ph.weight)
-		}
-		c.arts[id] = a
-	}
-	c.occ = make([][]occurrence, len(c.vocab))
-	for _, a := range c.arts {
-		for row, tid := range a.ids {
-			c.occ[tid] = append(c.occ[tid], occurrence{art: a.ord, row: int32(row)})
-		}
-	}
-	st.compact = c
 }
 
 // question looks the tokens up once.

@@ -1,13 +1,22 @@
 package index
 
+import (
+	"strings"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+
+	"faqbot/index/zh"
+	"faqbot/kb"
+)
+
 // The map-based signal computations the compact ones (compact.go) replaced,
 // kept as test oracles: TestCompactSignals checks both give bit-identical
 // signals on the real content.
 
-// mapSets rebuilds a language's token sets as maps, which the index drops
-// once it has made its compact sets from them.
+// mapSets builds a language's token sets as maps, the form the index's
+// compact sets are checked against.
 func (ix *Index) mapSets(lang string) *sets {
-	_, s := newLangStats(ix.an, ix.kb.Articles(lang), nil)
+	_, s := newMapSets(ix.an, ix.kb.Articles(lang), nil)
 	return s
 }
 
@@ -134,4 +143,62 @@ func (ix *Index) expandAll(folded string) []synMatch {
 		}
 	}
 	return out
+}
+
+// newMapSets analyzes one language's articles into token statistics and
+// sets, as maps: the oracle of the compact sets (derive.go). The Latin words of the articles are counted into vocab (nil: not).
+func newMapSets(an analysis.Analyzer, articles []*kb.Article, vocab map[string]int) (*langStats, *sets) {
+	st := &langStats{df: map[string]int{}}
+	s := &sets{tokens: map[string]map[string]bool{}, phrasings: map[string][]phrasing{}, head: map[string]map[string]bool{}, units: map[string][]map[string]bool{}}
+	for _, a := range articles {
+		set := map[string]bool{}
+		var text strings.Builder
+		for _, h := range append(append([]string{a.Title}, a.Questions...), a.Tags...) {
+			text.WriteString(h + "\n")
+		}
+		for _, p := range a.Passages() {
+			text.WriteString(p.Heading + "\n" + p.Body + "\n")
+		}
+		if vocab != nil {
+			latinWords(zh.Fold(text.String()), vocab)
+		}
+		for _, t := range analyze(an, zh.Fold(text.String())) {
+			set[t] = true
+			st.df[t]++
+		}
+		s.tokens[a.ID] = set
+		head := map[string]bool{}
+		for _, h := range append(append([]string{a.Title}, a.Questions...), a.Tags...) {
+			u := map[string]bool{}
+			for _, t := range analyze(an, zh.Fold(h)) {
+				head[t], u[t] = true, true
+			}
+			s.units[a.ID] = append(s.units[a.ID], u)
+		}
+		s.head[a.ID] = head
+		for _, p := range a.Passages() {
+			u := map[string]bool{}
+			for _, t := range analyze(an, zh.Fold(p.Heading+"\n"+p.Body)) {
+				u[t] = true
+			}
+			s.units[a.ID] = append(s.units[a.ID], u)
+		}
+		st.n++
+	}
+	st.weight = make(map[string]float64, len(st.df))
+	for t, df := range st.df {
+		st.weight[t] = idf(st.n, df)
+	}
+	st.unknown = idf(st.n, 0)
+	for _, a := range articles {
+		for _, q := range append([]string{a.Title}, a.Questions...) {
+			ph := phrasing{tokens: map[string]bool{}}
+			for _, t := range analyze(an, zh.Fold(q)) {
+				ph.tokens[t] = true
+				ph.weight += st.idf(t)
+			}
+			s.phrasings[a.ID] = append(s.phrasings[a.ID], ph)
+		}
+	}
+	return st, s
 }

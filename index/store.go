@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -61,11 +62,21 @@ func writeSearch(path string, ix *Index, hash string) error {
 	if !littleEndian {
 		return nil
 	}
-	var e encoder
+	f, err := os.CreateTemp(filepath.Dir(path), ".search-*.tmp") // concurrent writers each have their own
+	if err != nil {
+		return fmt.Errorf("store search data: %w", err)
+	}
+	tmp := f.Name()
+	// The payload is streamed after room for the header, which is written
+	// last, once its checksum and length are known.
+	e := encoder{w: bufio.NewWriterSize(f, 1<<20)}
+	e.w.Write(make([]byte, 24))
 	e.str(hash)
 	for _, lang := range kb.Languages {
 		st, p := ix.langs[lang], ix.postings[lang]
 		if st == nil || p == nil {
+			f.Close()
+			os.Remove(tmp)
 			return fmt.Errorf("store %s: no data for %s", path, lang)
 		}
 		e.str(lang)
@@ -82,17 +93,11 @@ func writeSearch(path string, ix *Index, hash string) error {
 	head := make([]byte, 24)
 	copy(head, searchMagic)
 	binary.LittleEndian.PutUint32(head[8:], searchVersion)
-	binary.LittleEndian.PutUint32(head[12:], crc32.Checksum(e.b, castagnoli))
-	binary.LittleEndian.PutUint64(head[16:], uint64(len(e.b)))
-
-	f, err := os.CreateTemp(filepath.Dir(path), ".search-*.tmp") // concurrent writers each have their own
-	if err != nil {
-		return fmt.Errorf("store search data: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(head)
+	binary.LittleEndian.PutUint32(head[12:], e.crc)
+	binary.LittleEndian.PutUint64(head[16:], uint64(e.n))
+	err = e.w.Flush()
 	if err == nil {
-		_, err = f.Write(e.b)
+		_, err = f.WriteAt(head, 0)
 	}
 	if err == nil {
 		err = f.Sync()
@@ -303,15 +308,32 @@ func decodePostings(d *decoder) *postings {
 	return p
 }
 
-// encoder appends values; arrays start 8-byte aligned.
-type encoder struct{ b []byte }
+// encoder writes values, arrays 8-byte aligned in the payload, and keeps
+// the payload's length and checksum. Write errors surface at Flush.
+type encoder struct {
+	w   *bufio.Writer
+	n   int
+	crc uint32
+	buf [8]byte
+}
 
-func (e *encoder) u64(v uint64)  { e.b = binary.LittleEndian.AppendUint64(e.b, v) }
+func (e *encoder) write(b []byte) {
+	e.w.Write(b)
+	e.n += len(b)
+	e.crc = crc32.Update(e.crc, castagnoli, b)
+}
+
+func (e *encoder) u64(v uint64) {
+	binary.LittleEndian.PutUint64(e.buf[:], v)
+	e.write(e.buf[:])
+}
+
 func (e *encoder) f64(v float64) { e.u64(*(*uint64)(unsafe.Pointer(&v))) }
 
 func (e *encoder) str(s string) {
-	e.b = binary.LittleEndian.AppendUint32(e.b, uint32(len(s)))
-	e.b = append(e.b, s...)
+	binary.LittleEndian.PutUint32(e.buf[:4], uint32(len(s)))
+	e.write(e.buf[:4])
+	e.write(unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
 func (e *encoder) strs(ss []string) {
@@ -321,14 +343,15 @@ func (e *encoder) strs(ss []string) {
 	}
 }
 
-// raw appends n elements of size bytes at p, as this machine lays them out.
+// raw writes n elements of size bytes at p, as this machine lays them out.
 func (e *encoder) raw(p unsafe.Pointer, n, size int) {
 	e.u64(uint64(n))
-	for len(e.b)%8 != 0 {
-		e.b = append(e.b, 0)
+	if pad := -e.n & 7; pad > 0 {
+		clear(e.buf[:])
+		e.write(e.buf[:pad])
 	}
 	if n > 0 {
-		e.b = append(e.b, unsafe.Slice((*byte)(p), n*size)...)
+		e.write(unsafe.Slice((*byte)(p), n*size))
 	}
 }
 
