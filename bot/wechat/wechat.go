@@ -541,14 +541,52 @@ func (w *Server) process(ctx context.Context, m *message) (reply, bool) {
 			return w.text(ctx, m.FromUserName, user, rec)
 		}
 	case "event":
-		if strings.EqualFold(m.Event, "subscribe") {
+		switch strings.ToLower(m.Event) {
+		case "subscribe", "scan":
 			lang := w.replyLang(user, nil)
 			return reply{Content: w.welcome(lang)}, true
+		case "click":
+			return w.menu(user, m.EventKey), true
 		}
-		return reply{Silent: true}, true // unsubscribe, menu clicks, ...
+		return reply{Silent: true}, true // unsubscribe, VIEW (a link opened), LOCATION, ...
 	}
 	lang := w.replyLang(user, nil)
 	return reply{Content: fit(w.eng.Reply(lang, bot.ReasonEmpty), maxBytes)}, true
+}
+
+// menu answers a click on the account's menu. A key names an article
+// ("article:lost-card" or just its id) or a topic ("topic:card" or the
+// topic's key): the article's direct answer, or the topic's articles
+// numbered so that "1" opens one. Any other key gets the topic list.
+func (w *Server) menu(user, key string) reply {
+	lang := w.replyLang(user, nil)
+	key = strings.TrimSpace(key)
+	id := strings.TrimPrefix(key, "article:")
+	if art, ok := w.eng.Article(lang, id); ok && id != "" {
+		a := bot.ArticleAnswer(art, w.eng.Disclaimer(lang))
+		w.remember(user, a)
+		return reply{Content: renderAnswer(a, art)}
+	}
+	name := strings.TrimPrefix(key, "topic:")
+	for _, t := range w.eng.Topics(lang) {
+		if !strings.EqualFold(t.Key, name) && t.Name != name {
+			continue
+		}
+		s := session{Lang: lang}
+		var b strings.Builder
+		b.WriteString(t.Name + "\n")
+		for i, art := range t.Articles {
+			if i == 9 {
+				break
+			}
+			s.Alts = append(s.Alts, bot.Alternative{ID: art.ID, Title: art.Title})
+			fmt.Fprintf(&b, "\n%d. %s", i+1, art.Title)
+		}
+		b.WriteString("\n\n" + phrase(lang, "pick-hint"))
+		w.saveSession(user, s)
+		return reply{Content: fit(b.String(), maxBytes)}
+	}
+	return reply{Content: w.welcome(lang)}
 }
 
 // welcome greets a new follower with example questions.

@@ -26,7 +26,11 @@
 // features, -exemplars none leaves them out; -compare prints the variants.
 //
 // It fits only on tune sets: content/regression.tsv, bot/testdata/uncovered.tsv,
-// bot/testdata/nearmiss.tsv and the articles' own titles and phrasings. Blind
+// bot/testdata/nearmiss.tsv, the tune part (kb.SplitBlind) of the new
+// articles' questions (bot/testdata/kb/*.tsv) and of the real users'
+// questions (../shared/eval/real-tune.tsv, with bot/testdata/real-tune.covers.tsv),
+// the follow-up pairs read in context (bot/testdata/followups.tsv), and the
+// articles' own titles and phrasings. Blind
 // sets (*.blind.tsv, heldout.tsv, dev.tsv) are refused: they are for reporting.
 package main
 
@@ -158,6 +162,25 @@ func main() {
 		}
 		for _, c := range cases {
 			add(c.Question, c.Kind(), c.Want, c.Line, c.Accepts, 1, base)
+		}
+	}
+	// The new articles' questions (one file a writer): only the tune part
+	// of each file's fixed split; the blind part is reported by faqbot eval
+	// -part blind.
+	kbFiles, _ := filepath.Glob("bot/testdata/kb/*.tsv")
+	for _, f := range kbFiles {
+		r, err := os.Open(f)
+		if err != nil {
+			log.Fatal(err)
+		}
+		cases, err := kb.ParseLabelled(r)
+		r.Close()
+		if err != nil {
+			log.Fatalf("%s: %v", f, err)
+		}
+		kb.ApplyHelps(cases, nil, nil)
+		for _, c := range kb.SplitBlind(cases, kb.PartTune) {
+			add(c.Question, c.Kind(), c.Want, c.Line, c.Accepts, 1, "kb/"+filepath.Base(f))
 		}
 	}
 	if *pairs != "" {
@@ -346,7 +369,7 @@ func realTune(file, coversFile string) []kb.Labelled {
 	}
 	var cases []kb.Labelled
 	var helps map[string]kb.Help
-	var covers map[string][]string
+	var covers map[string]kb.Cover
 	read(file, func(f *os.File) (err error) { cases, err = kb.ParseLabelled(f); return err })
 	read(strings.TrimSuffix(file, ".tsv")+"-helps.tsv", func(f *os.File) (err error) { helps, err = kb.ParseHelps(f); return err })
 	read(coversFile, func(f *os.File) (err error) { covers, err = kb.ParseCovers(f); return err })
