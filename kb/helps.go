@@ -79,16 +79,20 @@ func ParseCovers(r io.Reader) (map[string]Cover, error) {
 // ApplyHelps sets each row's Helps and Cluster from helps and covers (either
 // may be nil). A row without a helps entry is clustered by kind: "covered"
 // for id rows, "off-topic" for "-" rows, "uncovered" for "?" rows. A "?"
-// row that covers names becomes answerable by those articles.
+// or id row that covers names becomes answerable by those articles too.
 func ApplyHelps(cases []Labelled, helps map[string]Help, covers map[string]Cover) {
 	for i := range cases {
 		c := &cases[i]
 		if h, ok := helps[c.Question]; ok {
 			c.Helps, c.Cluster = slices.Clone(h.Suggest), h.Cluster
 		}
-		if cv, ok := covers[c.Question]; ok && c.Kind() == WantUnsure {
-			if len(cv.Answers) > 0 {
+		if cv, ok := covers[c.Question]; ok && c.Kind() != WantNone {
+			switch {
+			case len(cv.Answers) == 0:
+			case c.Kind() == WantUnsure:
 				c.Want = "?" + strings.Join(append(c.Accept(), cv.Answers...), ",")
+			default:
+				c.Want = strings.Join(append(c.Accept(), cv.Answers...), "|")
 			}
 			c.Helps = append(append(c.Helps, cv.Answers...), cv.Helps...)
 		}

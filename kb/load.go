@@ -31,6 +31,7 @@ type KB struct {
 	handoff    map[string]string
 	synonyms   [][]string
 	scope      Scope
+	words      map[string][]Word
 	hash       string
 	src        fs.FS
 	files      []string
@@ -118,6 +119,12 @@ func Load(fsys fs.FS) (*KB, error) {
 		k.synonyms = parseSynonyms(string(data), &errs)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read synonyms: %w", err)
+	}
+	if data, err := fs.ReadFile(fsys, WordsFile); err == nil {
+		track(WordsFile, data)
+		k.words = parseWords(string(data), &errs)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read words: %w", err)
 	}
 	if data, err := fs.ReadFile(fsys, ScopeFile); err == nil {
 		track(ScopeFile, data)

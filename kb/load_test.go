@@ -154,3 +154,25 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		t.Error("snapshot loads as different content")
 	}
 }
+
+// TestWordsFile: the word lists are read by section; an unknown list, an
+// entry outside a list and one listed twice are errors at their line.
+func TestWordsFile(t *testing.T) {
+	t.Parallel()
+	var errs Errors
+	w := parseWords("# c\n[greetings]\n你好\nhi\n\n[symptoms]\n发烧\n", &errs)
+	if len(errs) != 0 || len(w["greetings"]) != 2 || w["symptoms"][0] != (Word{"发烧", 7}) {
+		t.Fatalf("parsed %v, errors %v", w, errs)
+	}
+	for _, tc := range []struct{ text, want string }{
+		{"[nope]\nx\n", "words.txt:1: unknown word list \"nope\""},
+		{"你好\n", "words.txt:1: entry \"你好\" is outside a [list]"},
+		{"[greetings]\nHi\nhi\n", "words.txt:3: \"hi\" is already in [greetings] on line 2"},
+	} {
+		var errs Errors
+		parseWords(tc.text, &errs)
+		if len(errs) == 0 || !strings.Contains(errs.Error(), tc.want) {
+			t.Errorf("%q: errors %v, want %q", tc.text, errs, tc.want)
+		}
+	}
+}
