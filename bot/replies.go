@@ -15,7 +15,6 @@ func ThanksText(lang string) string {
 	return "不客气！还有其他医保问题，随时问我。"
 }
 
-
 // exampleIDs are articles offered as examples of what the bot answers; only
 // those present in the knowledge base are shown.
 var exampleIDs = []string{"remote-filing", "lost-card", "family-bind", "deductible-threshold", "resident-vs-cooperative"}
