@@ -504,9 +504,9 @@ type Feature struct {
 
 // Candidate is one article the search found, with its signals and passage.
 type Candidate struct {
-	ID, Title                      string
+	ID, Title                       string
 	Coverage, Similarity, Raw, Rank float64
-	Heading, Passage               string
+	Heading, Passage                string
 }
 
 // Try runs the hit test of q (lang "" = the question's own) on engine e

@@ -19,14 +19,14 @@ type series struct {
 }
 
 const (
-	chartW, chartH                     = 440.0, 200.0
-	padL, padR, padT, padB             = 40.0, 8.0, 10.0, 24.0
-	plotW, plotH                       = chartW - padL - padR, chartH - padT - padB
-	maxXLabels                         = 7
-	paletteSize                        = 8
-	chartFont                          = 11
-	chartTitleID                       = "chart-"
-	stackedBars, lines       chartKind = 0, 1
+	chartW, chartH                   = 440.0, 200.0
+	padL, padR, padT, padB           = 40.0, 8.0, 10.0, 24.0
+	plotW, plotH                     = chartW - padL - padR, chartH - padT - padB
+	maxXLabels                       = 7
+	paletteSize                      = 8
+	chartFont                        = 11
+	chartTitleID                     = "chart-"
+	stackedBars, lines     chartKind = 0, 1
 )
 
 type chartKind int
