@@ -358,26 +358,26 @@ func overviewCharts(tl Timeline) []template.HTML {
 	for i, b := range tl.Buckets {
 		labels[i] = b.Start.Format("01-02")
 	}
-	row := func(name string, f func(b Bucket) float64) series {
-		s := series{Name: name, Values: make([]float64, n)}
+	row := func(name string, color int, f func(b Bucket) float64) series {
+		s := series{Name: name, Values: make([]float64, n), Color: color}
 		for i, b := range tl.Buckets {
 			s.Values[i] = f(b)
 		}
 		return s
 	}
 	outcome := []series{
-		row("answered", func(b Bucket) float64 { return float64(b.Answered) }),
-		row("unsure", func(b Bucket) float64 { return float64(b.Unsure) }),
+		row("answered", 0, func(b Bucket) float64 { return float64(b.Answered) }),
+		row("unsure", 1, func(b Bucket) float64 { return float64(b.Unsure) }),
 	}
-	for _, r := range tl.Reasons {
-		outcome = append(outcome, row("declined: "+r, func(b Bucket) float64 { return float64(b.Declined[r]) }))
+	for i, r := range tl.Reasons {
+		outcome = append(outcome, row("declined: "+r, []int{2, 3, 4, 6, 7}[i%5], func(b Bucket) float64 { return float64(b.Declined[r]) }))
 	}
 	var channels, langs []series
-	for _, c := range tl.Channels {
-		channels = append(channels, row(c, func(b Bucket) float64 { return float64(b.Channels[c]) }))
+	for i, c := range tl.Channels {
+		channels = append(channels, row(c, i, func(b Bucket) float64 { return float64(b.Channels[c]) }))
 	}
-	for _, l := range tl.Langs {
-		langs = append(langs, row(l, func(b Bucket) float64 { return float64(b.Langs[l]) }))
+	for i, l := range tl.Langs {
+		langs = append(langs, row(l, i+5, func(b Bucket) float64 { return float64(b.Langs[l]) }))
 	}
 	unit := "day"
 	if tl.Week {
@@ -388,15 +388,15 @@ func overviewCharts(tl Timeline) []template.HTML {
 		chart("channel", "Questions by channel, per "+unit, stackedBars, labels, channels, count),
 		chart("lang", "Questions by language, per "+unit, stackedBars, labels, langs, count),
 		chart("votes", "Votes, per "+unit, stackedBars, labels, []series{
-			row("helpful (up)", func(b Bucket) float64 { return float64(b.Up) }),
-			row("not helpful (down)", func(b Bucket) float64 { return float64(b.Down) }),
+			row("helpful (up)", 0, func(b Bucket) float64 { return float64(b.Up) }),
+			row("not helpful (down)", 2, func(b Bucket) float64 { return float64(b.Down) }),
 		}, count),
 		chart("followup", "Follow-up share (questions read with the previous one), per "+unit, lines, labels, []series{
-			row("follow-ups", func(b Bucket) float64 { return b.FollowUpShare() }),
+			row("follow-ups", 5, func(b Bucket) float64 { return b.FollowUpShare() }),
 		}, percent),
 		chart("latency", "Latency p50 and p99, per "+unit, lines, labels, []series{
-			row("p50", func(b Bucket) float64 { return float64(b.P50) / float64(time.Millisecond) }),
-			row("p99", func(b Bucket) float64 { return float64(b.P99) / float64(time.Millisecond) }),
+			row("p50", 5, func(b Bucket) float64 { return float64(b.P50) / float64(time.Millisecond) }),
+			row("p99", 6, func(b Bucket) float64 { return float64(b.P99) / float64(time.Millisecond) }),
 		}, millis),
 	}
 }
@@ -425,7 +425,7 @@ func (a *Admin) questions(r *http.Request, d *pageData) error {
 			return err
 		}
 		for _, c := range append(append([]Cluster(nil), qd.Unsure...), qd.Unanswered...) {
-			if c.NewArticle && c.Answers == "" && c.Reason != bot.ReasonMedical {
+			if c.NewArticle {
 				qd.NewArticles = append(qd.NewArticles, c)
 			}
 		}
@@ -494,7 +494,7 @@ var langParam = regexp.MustCompile(`^(zh|en)?$`)
 func (a *Admin) try(r *http.Request, d *pageData) error {
 	d.Title = "Hit test"
 	q := r.URL.Query()
-	td := tryData{Q: q.Get("q"), Lang: q.Get("lang"), After: q.Get("after"), ContextTTL: bot.DefaultContextTTL.String()}
+	td := tryData{Q: q.Get("q"), Lang: q.Get("lang"), After: q.Get("after"), ContextTTL: fmt.Sprintf("%.0f minutes", bot.DefaultContextTTL.Minutes())}
 	if !langParam.MatchString(td.Lang) {
 		td.Lang = ""
 	}

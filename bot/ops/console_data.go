@@ -326,7 +326,10 @@ func ClusterQuestions(ctx context.Context, e *bot.Engine, src bot.Searcher, grou
 			}
 			c.Proposals = append(c.Proposals, Proposal{ID: id, Title: art.Title, File: "content/" + c.Lang + "/" + id + ".md", Lines: b.String()})
 		}
-		c.NewArticle = len(c.Closest) == 0 || c.Closest[0].Coverage < minProposeCoverage
+		// Only a question about medical insurance (the engine is unsure of
+		// it) can need an article: off-topic ones are declined on purpose.
+		far := len(c.Closest) == 0 || c.Closest[0].Coverage < minProposeCoverage
+		c.NewArticle = far && (e == nil || c.Reason == bot.ReasonUnsure)
 		out = append(out, c)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })

@@ -12,10 +12,12 @@ import (
 // page's stylesheet (classes p0..p7), so dark mode recolours them; each
 // chart has a <title>, a legend in HTML and a table of its numbers.
 
-// series is one named row of values, one per bucket.
+// series is one named row of values, one per bucket, drawn in colour
+// Color of the palette (0..7).
 type series struct {
 	Name   string
 	Values []float64
+	Color  int
 }
 
 const (
@@ -31,23 +33,27 @@ const (
 
 type chartKind int
 
-// niceMax rounds m up to 1, 2 or 5 times a power of ten.
-func niceMax(m float64) float64 {
+// niceMax is the top of a y axis with four gridlines over values up to
+// m: four times a step of 1, 2, 2.5 or 5 times a power of ten (steps of
+// counts at least 1).
+func niceMax(m float64, whole bool) float64 {
 	if m <= 0 {
-		return 1
+		return 4
 	}
-	p := math.Pow(10, math.Floor(math.Log10(m)))
-	for _, f := range []float64{1, 2, 5, 10} {
-		if f*p >= m {
-			return f * p
+	step := m / 4
+	p := math.Pow(10, math.Floor(math.Log10(step)))
+	for _, f := range []float64{1, 2, 2.5, 5, 10} {
+		if f*p >= step && (!whole || f*p >= 1 && math.Mod(f*p, 1) == 0) {
+			return 4 * f * p
 		}
 	}
-	return 10 * p
+	return 40 * p
 }
 
 // chart draws ss over the bucket labels as stacked bars or lines; format
 // renders a value of the y axis.
 func chart(id, title string, kind chartKind, labels []string, ss []series, format func(float64) string) template.HTML {
+	whole := kind == stackedBars // bars count questions and votes
 	n := len(labels)
 	var b strings.Builder
 	esc := template.HTMLEscapeString
@@ -63,7 +69,7 @@ func chart(id, title string, kind chartKind, labels []string, ss []series, forma
 		}
 		top = math.Max(top, sum)
 	}
-	top = niceMax(top)
+	top = niceMax(top, whole)
 	y := func(v float64) float64 { return padT + plotH - v/top*plotH }
 	fmt.Fprintf(&b, `<figure class="chart" aria-labelledby="%s%s"><figcaption id="%s%s">%s</figcaption>`, chartTitleID, id, chartTitleID, id, esc(title))
 	fmt.Fprintf(&b, `<svg viewBox="0 0 %g %g" role="img" aria-labelledby="%s%s" font-size="%d"><title>%s</title>`, chartW, chartH, chartTitleID, id, chartFont, esc(title))
@@ -88,34 +94,34 @@ func chart(id, title string, kind chartKind, labels []string, ss []series, forma
 		w := math.Max(slot*0.7, 1)
 		for i := 0; i < n; i++ {
 			base := 0.0
-			for si, s := range ss {
+			for _, s := range ss {
 				v := s.Values[i]
 				if v <= 0 {
 					continue
 				}
 				fmt.Fprintf(&b, `<rect class="p%d" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s %s: %s</title></rect>`,
-					si%paletteSize, padL+slot*float64(i)+(slot-w)/2, y(base+v), w, y(base)-y(base+v), esc(labels[i]), esc(s.Name), esc(format(v)))
+					s.Color%paletteSize, padL+slot*float64(i)+(slot-w)/2, y(base+v), w, y(base)-y(base+v), esc(labels[i]), esc(s.Name), esc(format(v)))
 				base += v
 			}
 		}
 	case lines:
-		for si, s := range ss {
+		for _, s := range ss {
 			var pts []string
 			for i := 0; i < n; i++ {
 				pts = append(pts, fmt.Sprintf("%.1f,%.1f", padL+slot*(float64(i)+0.5), y(s.Values[i])))
 			}
 			if n > 1 {
-				fmt.Fprintf(&b, `<polyline class="l%d" fill="none" stroke-width="2" points="%s"/>`, si%paletteSize, strings.Join(pts, " "))
+				fmt.Fprintf(&b, `<polyline class="l%d" fill="none" stroke-width="2" points="%s"/>`, s.Color%paletteSize, strings.Join(pts, " "))
 			}
 			for i, p := range pts {
 				x, yy, _ := strings.Cut(p, ",")
-				fmt.Fprintf(&b, `<circle class="p%d" cx="%s" cy="%s" r="3"><title>%s %s: %s</title></circle>`, si%paletteSize, x, yy, esc(labels[i]), esc(s.Name), esc(format(s.Values[i])))
+				fmt.Fprintf(&b, `<circle class="p%d" cx="%s" cy="%s" r="3"><title>%s %s: %s</title></circle>`, s.Color%paletteSize, x, yy, esc(labels[i]), esc(s.Name), esc(format(s.Values[i])))
 			}
 		}
 	}
 	b.WriteString(`</svg><ul class="legend">`)
-	for si, s := range ss {
-		fmt.Fprintf(&b, `<li><span class="sw p%d" aria-hidden="true"></span>%s</li>`, si%paletteSize, esc(s.Name))
+	for _, s := range ss {
+		fmt.Fprintf(&b, `<li><span class="sw p%d" aria-hidden="true"></span>%s</li>`, s.Color%paletteSize, esc(s.Name))
 	}
 	b.WriteString(`</ul></figure>`)
 	return template.HTML(b.String())
