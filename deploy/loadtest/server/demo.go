@@ -71,4 +71,3 @@ func fillDemo(ctx context.Context, src bot.Searcher, st *state.Store) error {
 	}
 	return st.FlushLog()
 }
-
