@@ -86,7 +86,7 @@ func run(addr, data, token, aesKey, appID, secret string) error {
 	mux := http.NewServeMux()
 	mux.Handle("/wechat", wc)
 	mux.Handle("/api/", web.NewRelay(eng, st, web.Config{Secret: secret, Log: log}))
-	mux.Handle("/", web.Page()) // not "GET /": it would conflict with "/api/"
+	mux.Handle("/", web.Page(eng)) // not "GET /": it would conflict with "/api/"
 	mux.Handle("/admin/", (&ops.Admin{Token: adminToken, Log: log, Service: &ops.Service{Reports: st, Reindexer: &ops.Reindexer{Live: live}}}).Handler())
 	mux.HandleFunc("/trivial", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
