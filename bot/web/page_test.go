@@ -89,8 +89,8 @@ func TestPage(t *testing.T) {
 		`"/api/ask"`, `"/api/feedback"`, `/api/article`, `"helpful"`, `"unhelpful"`, `aria-pressed`, `createElementNS`,
 		`a.disclaimer`, `a.alternatives`, `a.region`, `a.updated`, `a.title`, `a.snippet`, `id="lang"`,
 		`<meta name="viewport"`, `:focus-visible`,
-		`a.reason === "unsure"`, // an unsure reply's suggestions as buttons (deploy/webtest clicks one)
-		`scrollIntoView`,        // each new answer scrolls into view
+		`a.reason === "unsure"`,                     // an unsure reply's suggestions as buttons (deploy/webtest clicks one)
+		`scrollIntoView`,                            // each new answer scrolls into view
 		`"disclaimer"`, `el("details"`, `discShort`, // the disclaimer: one short line, the full text on demand
 		`T.zt`, `a.traditional`, // a Traditional question gets Traditional labels
 	} {
