@@ -202,7 +202,7 @@ func (a *Admin) render(w http.ResponseWriter, code int, name string, d *pageData
 	h.Set("Content-Security-Policy", consoleCSP)
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
 	w.WriteHeader(code)
 	w.Write(buf.Bytes())

@@ -138,11 +138,14 @@ func (a *Admin) checkCSRF(r *http.Request) bool {
 }
 
 // sameOrigin is false when the browser says the request comes from
-// elsewhere (Sec-Fetch-Site, else Origin); requests that say nothing (old
-// browsers, curl) rely on the CSRF token alone.
+// elsewhere: by Sec-Fetch-Site when it sends it (every current browser),
+// else by Origin. Requests that say nothing (old browsers, curl) rely on
+// the CSRF token alone.
 func sameOrigin(r *http.Request) bool {
 	switch r.Header.Get("Sec-Fetch-Site") {
-	case "", "same-origin", "none":
+	case "same-origin", "none":
+		return true
+	case "":
 	default:
 		return false
 	}

@@ -260,7 +260,7 @@ func TestConsolePages(t *testing.T) {
 	// The answered article, with the question that reached it and its vote.
 	arts := pages["/admin/articles"]
 	row := regexp.MustCompile(`(?s)<tr id="a-` + answer.ID + `">.*?</tr>`).FindString(arts)
-	if row == "" || !strings.Contains(row, "医保卡丢了怎么办") || !strings.Contains(row, `<td class="n">1</td>`) {
+	if row == "" || !strings.Contains(row, "医保卡丢了怎么办") || !strings.Contains(row, `data-label="up">1</td>`) {
 		t.Errorf("articles page row of %s:\n%s", answer.ID, row)
 	}
 	if !strings.Contains(arts, "never hit") {
@@ -381,6 +381,12 @@ func TestConsoleSession(t *testing.T) {
 	req.Header.Set("Origin", "https://evil.example")
 	if resp, err := c.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
 		t.Errorf("sign out from another origin: %v %v", resp.StatusCode, err)
+	}
+	req, _ = http.NewRequest(http.MethodPost, srv.URL+"/admin/logout", strings.NewReader(url.Values{"csrf": {csrf}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if resp, err := c.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("sign out from another site: %v %v", resp.StatusCode, err)
 	}
 	if resp, _ := get(t, c, srv.URL+"/admin/"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("session lost after refused forms: %d", resp.StatusCode)

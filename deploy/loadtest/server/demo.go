@@ -10,9 +10,11 @@ import (
 	"faqbot/kb/state"
 )
 
-// adminToken and demo are the -admin-token and -demo flags.
+// adminToken, askLimit and demo are the -admin-token, -ask-limit and -demo
+// flags.
 var (
 	adminToken string
+	askLimit   float64
 	demo       bool
 )
 

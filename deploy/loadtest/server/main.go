@@ -38,6 +38,7 @@ func main() {
 	appID := flag.String("wechat-appid", "wxloadtest0000000", "WeChat AppID")
 	secret := flag.String("relay-secret", "", "FAQBOT_RELAY_SECRET for /api/ask")
 	flag.StringVar(&adminToken, "admin-token", "", "FAQBOT_ADMIN_TOKEN: serve the curator console on /admin/")
+	flag.Float64Var(&askLimit, "ask-limit", 0, "questions a minute (and burst) per unsigned client (0: the default)")
 	flag.BoolVar(&demo, "demo", false, "fill the store with two weeks of sample questions and votes first (for the console's screenshots)")
 	flag.Parse()
 	if err := run(*addr, *data, *token, *aesKey, *appID, *secret); err != nil {
@@ -85,7 +86,7 @@ func run(addr, data, token, aesKey, appID, secret string) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/wechat", wc)
-	mux.Handle("/api/", web.NewRelay(eng, st, web.Config{Secret: secret, Log: log}))
+	mux.Handle("/api/", web.NewRelay(eng, st, web.Config{Secret: secret, Log: log, AskLimit: web.Limit{PerMinute: askLimit, Burst: int(askLimit)}}))
 	mux.Handle("/", web.Page(eng)) // not "GET /": it would conflict with "/api/"
 	mux.Handle("/admin/", (&ops.Admin{Token: adminToken, Log: log, Service: &ops.Service{Reports: st, Reindexer: &ops.Reindexer{Live: live}}}).Handler())
 	mux.HandleFunc("/trivial", func(w http.ResponseWriter, r *http.Request) {
