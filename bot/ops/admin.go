@@ -27,6 +27,7 @@ type Admin struct {
 	out     signOuts
 	fail    failures
 	engines engines
+	model   modelCurve
 }
 
 // Handler routes /admin/reindex, /admin/stats and the console's pages.

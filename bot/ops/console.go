@@ -487,6 +487,12 @@ type tryData struct {
 	Q, Lang, After string
 	Result         *HitTest
 	ContextTTL     string
+	// Curve is the model's risk-coverage curve on the regression set
+	// (CurveN questions), drawn as Chart.
+	Curve     []RiskPoint
+	CurveN    int
+	Chart     template.HTML
+	Threshold float64
 }
 
 var langParam = regexp.MustCompile(`^(zh|en)?$`)
@@ -499,6 +505,14 @@ func (a *Admin) try(r *http.Request, d *pageData) error {
 		td.Lang = ""
 	}
 	d.Body = &td
+	var err error
+	if td.Curve, td.CurveN, err = a.curve(r.Context()); err != nil {
+		return err
+	}
+	td.Threshold = bot.ModelThreshold()
+	if len(td.Curve) > 0 {
+		td.Chart = riskChart(td.Curve, td.Threshold)
+	}
 	if strings.TrimSpace(td.Q) == "" {
 		return nil
 	}

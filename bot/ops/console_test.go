@@ -63,8 +63,13 @@ func testLive(t *testing.T) *index.Live {
 
 func newConsole(t *testing.T, st kb.Store) (*Admin, *httptest.Server) {
 	t.Helper()
+	f, _ := content.FS.Open("regression.tsv")
+	cases, err := kb.ParseLabelled(f)
+	if err != nil {
+		t.Fatal(err)
+	}
 	a := &Admin{Token: testToken, Log: slog.New(slog.DiscardHandler),
-		Service: &Service{Reports: st, Reindexer: &Reindexer{Live: testLive(t)}}}
+		Service: &Service{Reports: st, Reindexer: &Reindexer{Live: testLive(t), Regression: cases[:60]}}}
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	return a, srv
@@ -268,7 +273,7 @@ func TestConsolePages(t *testing.T) {
 	}
 	// The hit test of a covered question names its article and the features.
 	try := pages["/admin/try"]
-	for _, want := range []string{answer.ID, "answered", "coverage", "near_uncovered", "threshold"} {
+	for _, want := range []string{answer.ID, "answered", "coverage", "near_uncovered", "threshold", "The model on the regression set", "60 questions"} {
 		if !strings.Contains(try, want) {
 			t.Errorf("hit test lacks %q", want)
 		}

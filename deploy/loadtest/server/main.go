@@ -88,7 +88,17 @@ func run(addr, data, token, aesKey, appID, secret string) error {
 	mux.Handle("/wechat", wc)
 	mux.Handle("/api/", web.NewRelay(eng, st, web.Config{Secret: secret, Log: log, AskLimit: web.Limit{PerMinute: askLimit, Burst: int(askLimit)}}))
 	mux.Handle("/", web.Page(eng)) // not "GET /": it would conflict with "/api/"
-	mux.Handle("/admin/", (&ops.Admin{Token: adminToken, Log: log, Service: &ops.Service{Reports: st, Reindexer: &ops.Reindexer{Live: live}}}).Handler())
+	f, err := content.FS.Open("regression.tsv")
+	if err != nil {
+		return err
+	}
+	regression, err := kb.ParseLabelled(f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	mux.Handle("/admin/", (&ops.Admin{Token: adminToken, Log: log, Service: &ops.Service{Reports: st,
+		Reindexer: &ops.Reindexer{Live: live, Regression: regression}}}).Handler())
 	mux.HandleFunc("/trivial", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write([]byte("ok\n"))
