@@ -72,7 +72,7 @@ func (srv *server) frontEnds(ctx context.Context, mux *http.ServeMux, s stdio) e
 	}
 
 	if cfg.AdminToken != "" {
-		status("admin", true, "POST /admin/reindex, GET /admin/stats")
+		status("admin", true, "POST /admin/reindex, GET /admin/stats, the curator console GET /admin/")
 	} else {
 		status("admin", false, "(FAQBOT_ADMIN_TOKEN not set: /admin/* answer 403)")
 	}
