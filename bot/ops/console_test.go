@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,6 +21,8 @@ import (
 	"faqbot/index"
 	"faqbot/kb"
 	"faqbot/kb/state"
+	"faqbot/kb/state/postgres"
+	"faqbot/kb/state/postgres/pgtest"
 )
 
 const testToken = "console-test-token-0123456789"
@@ -226,8 +229,30 @@ func TestConsoleNeedsToken(t *testing.T) {
 
 // TestConsolePages: with the token (bearer or session) the four pages
 // answer 200 HTML with what a curator came for.
-func TestConsolePages(t *testing.T) {
-	st := openBolt(t)
+func TestConsolePages(t *testing.T) { checkPages(t, openBolt(t)) }
+
+// TestConsolePostgres: the same pages on the PostgreSQL state store.
+func TestConsolePostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL")
+	}
+	srv, err := pgtest.Start()
+	if errors.Is(err, pgtest.ErrNotInstalled) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	st, err := postgres.Open(context.Background(), pgtest.Fresh(t, srv.URL("postgres")), postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	checkPages(t, st)
+}
+
+func checkPages(t *testing.T, st kb.Store) {
 	unsure, answer := fillStore(t, st)
 	_, srv := newConsole(t, st)
 	bearer := []string{"Authorization", "Bearer " + testToken}
