@@ -92,7 +92,7 @@ func (a *Admin) engine() (*bot.Engine, *bot.Engine) {
 	}
 	a.engines.once.Do(func() {
 		a.engines.plain = bot.NewEngine(src, bot.DefaultOptions, bot.Deps{})
-		a.engines.remembers = bot.NewEngine(src, bot.DefaultOptions, bot.Deps{Memory: bot.NewMemory()})
+		a.engines.remembers = bot.NewEngine(src, bot.DefaultOptions, bot.Deps{Memory: &tryMemory{}})
 	})
 	return a.engines.plain, a.engines.remembers
 }

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"strings"
 	"sync"
+	"time"
 
 	"faqbot/bot"
 	"faqbot/kb"
@@ -126,4 +127,40 @@ func riskChart(pts []RiskPoint, threshold float64) template.HTML {
 		wrong.Values = append(wrong.Values, p.Wrong)
 	}
 	return chart("risk", fmt.Sprintf("Regression set by threshold (the model answers at %.2f)", threshold), lines, labels, []series{answered, wrong}, percent)
+}
+
+// tryMemory is the hit test's conversation memory: each try is its own
+// conversation, and only the last tryMemorySize values are kept, so trying
+// questions never grows the server's memory.
+type tryMemory struct {
+	mu   sync.Mutex
+	m    map[string][]byte
+	keys []string
+}
+
+const tryMemorySize = 64
+
+func (t *tryMemory) GetTemp(kind, key string) ([]byte, bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	v, ok := t.m[kind+"\x00"+key]
+	return v, ok, nil
+}
+
+func (t *tryMemory) PutTemp(kind, key string, val []byte, _ time.Duration) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = map[string][]byte{}
+	}
+	k := kind + "\x00" + key
+	if _, ok := t.m[k]; !ok {
+		t.keys = append(t.keys, k)
+		if len(t.keys) > tryMemorySize {
+			delete(t.m, t.keys[0])
+			t.keys = t.keys[1:]
+		}
+	}
+	t.m[k] = append([]byte(nil), val...)
+	return nil
 }
