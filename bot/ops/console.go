@@ -42,6 +42,7 @@ func init() {
 		"f2":   func(f float64) string { return fmt.Sprintf("%.2f", f) },
 		"f3":   func(f float64) string { return fmt.Sprintf("%.3f", f) },
 		"ms":   func(d time.Duration) string { return millis(float64(d) / float64(time.Millisecond)) },
+		"msf":  millis,
 		"date": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
 		"day":  func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 		"share": func(n, of int) string {

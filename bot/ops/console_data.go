@@ -81,6 +81,12 @@ func bucketStart(t time.Time, week bool) time.Time {
 // BuildTimeline reads the log and the votes from since to until into
 // buckets.
 func BuildTimeline(ql QueryLog, votes VoteLog, since, until time.Time, week bool) (Timeline, error) {
+	return buildTimeline(ql, votes, since, until, week, true)
+}
+
+// buildTimeline is BuildTimeline; without buckets it sums up the period only
+// (Total), however long.
+func buildTimeline(ql QueryLog, votes VoteLog, since, until time.Time, week, buckets bool) (Timeline, error) {
 	tl := Timeline{Since: since, Until: until, Week: week, Total: newBucket(since)}
 	index := map[time.Time]int{}
 	step := func(t time.Time) time.Time {
@@ -89,7 +95,7 @@ func BuildTimeline(ql QueryLog, votes VoteLog, since, until time.Time, week bool
 		}
 		return t.AddDate(0, 0, 1)
 	}
-	for t := bucketStart(since, week); t.Before(until); t = step(t) {
+	for t := bucketStart(since, week); buckets && t.Before(until); t = step(t) {
 		index[t] = len(tl.Buckets)
 		tl.Buckets = append(tl.Buckets, newBucket(t))
 	}

@@ -310,8 +310,13 @@ func checkPages(t *testing.T, st kb.Store) {
 	}
 	// The console's tables are the report of `faqbot stats`.
 	rep, _ := (&Service{Reports: st}).ReportSince(time.Now().Add(-14*24*time.Hour), 0)
-	if !strings.Contains(pages["/admin/"], "<b>"+itoa(rep.Questions)+"</b>") {
-		t.Errorf("overview does not show the report's %d questions", rep.Questions)
+	if !strings.Contains(pages["/admin/"], "questions<b>"+itoa(rep.Questions)+"</b>") || rep.Totals == nil || rep.Totals.Asked != rep.Questions {
+		t.Errorf("overview does not show the report's %d questions (totals %+v)", rep.Questions, rep.Totals)
+	}
+	// `faqbot stats` prints the same totals.
+	text := FormatReport(rep)
+	if !strings.Contains(text, "follow-ups 1 (") || !strings.Contains(text, "greeting 1") || !strings.Contains(text, "latency p50") {
+		t.Errorf("stats text lacks the totals:\n%s", text)
 	}
 }
 

@@ -59,6 +59,12 @@ func (s *Service) ReportSince(since time.Time, top int) (Report, error) {
 		if out.LowConfidence, err = LowConfidence(ql, since, lowTop); err != nil {
 			return Report{}, err
 		}
+		vl, _ := s.Reports.(VoteLog)
+		tl, err := buildTimeline(ql, vl, since, time.Now().Add(time.Minute), true, false)
+		if err != nil {
+			return Report{}, err
+		}
+		out.Totals = totalsOf(tl.Total)
 	}
 	return out, nil
 }
