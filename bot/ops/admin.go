@@ -48,6 +48,9 @@ type httpError struct {
 func (e *httpError) Error() string { return e.msg }
 
 func (a *Admin) reindex(w http.ResponseWriter, r *http.Request) error {
+	if a.Service == nil || a.Service.Reindexer == nil || a.Service.Reindexer.Load == nil || a.Service.Reindexer.Build == nil {
+		return &httpError{http.StatusServiceUnavailable, "this server cannot reindex"}
+	}
 	rep, err := a.Service.Reindex(r.Context())
 	if a.authenticate(r) == authSession { // the console's form: a page, not JSON
 		return a.reindexPage(w, r, rep, err)

@@ -491,3 +491,41 @@ func TestTimelineMatchesReport(t *testing.T) {
 		t.Errorf("buckets sum to %d, total %d", sum, tl.Total.Asked)
 	}
 }
+
+// TestConsoleReindex: the overview's reindex button (a form with the CSRF
+// token) runs the reindex and shows its report as a page.
+func TestConsoleReindex(t *testing.T) {
+	st := openBolt(t)
+	a, srv := newConsole(t, st)
+	k, err := kb.Load(content.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := index.Build(context.Background(), k, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := index.NewLive(ix)
+	t.Cleanup(func() { live.Close() })
+	a.Service.Reindexer = &Reindexer{Live: live, Regression: a.Service.Reindexer.Regression[:10],
+		Load:  func() (*kb.KB, error) { return kb.Load(content.FS) },
+		Build: func(ctx context.Context, k *kb.KB) (*index.Index, error) { return index.Build(ctx, k, "") }}
+	c := client(t)
+	csrf := signIn(t, c, srv.URL)
+	if !strings.Contains(get2(t, c, srv.URL+"/admin/"), `action="/admin/reindex"`) {
+		t.Fatal("the overview has no reindex form")
+	}
+	resp, body := post(t, c, srv.URL+"/admin/reindex", url.Values{"csrf": {csrf}})
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(body, "switched to the new index") || !strings.Contains(body, "self-check") {
+		t.Errorf("reindex from the console: %d\n%s", resp.StatusCode, body)
+	}
+	if live.Current() == ix {
+		t.Error("the live index was not switched")
+	}
+}
+
+func get2(t *testing.T, c *http.Client, u string) string {
+	t.Helper()
+	_, body := get(t, c, u)
+	return body
+}
