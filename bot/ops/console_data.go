@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"faqbot/bot"
 	"faqbot/index"
@@ -227,6 +230,10 @@ type Proposal struct {
 	Lines           string
 }
 
+// MaxClusterGroups bounds the question groups ClusterQuestions reads: the
+// most asked ones.
+const MaxClusterGroups = 500
+
 // minProposeCoverage is how much of a question an article must hold to be
 // proposed as its home (the share stats -suggest uses).
 const minProposeCoverage = 0.3
@@ -236,7 +243,9 @@ const minProposeCoverage = 0.3
 // and finds the articles closest to each cluster. Clusters are ranked by
 // demand (questions asked), most first.
 func ClusterQuestions(ctx context.Context, e *bot.Engine, src bot.Searcher, groups []kb.Group) ([]Cluster, error) {
+	groups = append([]kb.Group(nil), groups...)
 	sort.SliceStable(groups, func(i, j int) bool { return groups[i].Count > groups[j].Count })
+	groups = first(groups, MaxClusterGroups)
 	type member struct {
 		g    kb.Group
 		toks map[string]bool
@@ -325,10 +334,10 @@ func ClusterQuestions(ctx context.Context, e *bot.Engine, src bot.Searcher, grou
 			var b strings.Builder
 			b.WriteString("questions:\n")
 			for _, q := range art.Questions {
-				fmt.Fprintf(&b, "  - %s\n", q)
+				fmt.Fprintf(&b, "  - %s\n", yamlScalar(q))
 			}
 			for _, q := range byID[id] {
-				fmt.Fprintf(&b, "  - %s   # new\n", q)
+				fmt.Fprintf(&b, "  - %s   # new\n", yamlScalar(q))
 			}
 			c.Proposals = append(c.Proposals, Proposal{ID: id, Title: art.Title, File: "content/" + c.Lang + "/" + id + ".md", Lines: b.String()})
 		}
@@ -340,6 +349,16 @@ func ClusterQuestions(ctx context.Context, e *bot.Engine, src bot.Searcher, grou
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
 	return out, nil
+}
+
+// yamlScalar is s as a YAML list item's value: plain when YAML reads it
+// back as the same string, quoted otherwise ("What: this?", "#1 ...").
+func yamlScalar(s string) string {
+	out, err := yaml.Marshal([]string{s})
+	if err != nil {
+		return strconv.Quote(s)
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(string(out), "- "), "\n")
 }
 
 func containsFold(list []string, s string) bool {

@@ -23,6 +23,8 @@ import (
 	"faqbot/kb/state"
 	"faqbot/kb/state/postgres"
 	"faqbot/kb/state/postgres/pgtest"
+
+	"gopkg.in/yaml.v3"
 )
 
 const testToken = "console-test-token-0123456789"
@@ -528,4 +530,45 @@ func get2(t *testing.T, c *http.Client, u string) string {
 	t.Helper()
 	_, body := get(t, c, u)
 	return body
+}
+
+// TestProposalLinesParse: the proposed front-matter lines are YAML that
+// reads back as the article's questions plus the new ones, whatever they
+// hold.
+func TestProposalLinesParse(t *testing.T) {
+	for _, q := range []string{"医保卡丢了咋办", "What: lost card?", "#1 lost card", "- dash", "yes", "'quoted'"} {
+		var back []string
+		if err := yaml.Unmarshal([]byte("- "+yamlScalar(q)+"   # new\n"), &back); err != nil || len(back) != 1 || back[0] != q {
+			t.Errorf("%q -> %q -> %q, %v", q, yamlScalar(q), back, err)
+		}
+	}
+	st := openBolt(t)
+	fillStore(t, st)
+	rep, err := (&Service{Reports: st}).ReportSince(time.Now().Add(-time.Hour), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := testLive(t)
+	cs, err := ClusterQuestions(context.Background(), bot.NewEngine(live, bot.DefaultOptions, bot.Deps{}), live, append(rep.Unsure,
+		kb.Group{Key: "x", Count: 1, Examples: []string{"医保卡丢了: 还能去医院看病吗? 出租车上丢的"}, Last: time.Now()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range cs {
+		for _, p := range c.Proposals {
+			n++
+			var fm struct{ Questions []string }
+			if err := yaml.Unmarshal([]byte(p.Lines), &fm); err != nil {
+				t.Fatalf("%s: %v\n%s", p.File, err, p.Lines)
+			}
+			art, _ := live.KB().Article(c.Lang, p.ID)
+			if len(fm.Questions) <= len(art.Questions) || !strings.HasPrefix(p.File, "content/"+c.Lang+"/") {
+				t.Errorf("%s: %q", p.File, fm.Questions)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no proposal to check")
+	}
 }
