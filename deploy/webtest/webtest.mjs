@@ -193,13 +193,13 @@ try {
     const landing = p.locator(".landing:not([hidden])");
     assert.match(await landing.textContent(), /12393/, "the landing names 12393");
     assert.match(await landing.textContent(), /医保局/, "the landing names the local 医保局");
+    if (shotsDir) await p.screenshot({ path: path.join(shotsDir, `chat-landing-${width}.png`) }); // the viewport: a full-page shot would draw the sticky form mid-page
     const topic = landing.locator("button.topic").first();
     await topic.click();
     assert.equal(await topic.getAttribute("aria-expanded"), "true");
     const list = p.locator("#" + (await topic.getAttribute("aria-controls")));
     assert.ok(await list.isVisible(), "a topic button shows its questions");
     assert.equal(await landing.locator(".topic-list:visible").count(), 1, "one topic open at a time");
-    if (shotsDir) await p.screenshot({ path: path.join(shotsDir, `chat-landing-${width}.png`), fullPage: true });
     await topic.click();
     await landing.locator(".examples button").first().click();
     const a1 = p.locator("article.answer").nth(0);
