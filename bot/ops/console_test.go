@@ -2,6 +2,8 @@ package ops
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
@@ -270,6 +272,11 @@ func checkPages(t *testing.T, st kb.Store) {
 		}
 		if strings.Contains(body, "<script") || strings.Contains(body, "https://") {
 			t.Errorf("%s has a script or loads something from elsewhere", p)
+		}
+		style := regexp.MustCompile(`(?s)<style>(.*?)</style>`).FindStringSubmatch(body)
+		sum := sha256.Sum256([]byte(style[1]))
+		if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "style-src 'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'") {
+			t.Errorf("%s: the CSP does not allow the page's stylesheet", p)
 		}
 		pages[strings.SplitN(p, "?", 2)[0]] = body
 	}
