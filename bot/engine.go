@@ -375,7 +375,7 @@ func (e *Engine) record(ctx context.Context, q Question, a Answer, took time.Dur
 	}
 	err := e.journal.RecordQuestion(kb.LogEntry{
 		Time: time.Now(), Channel: q.Channel, Lang: a.Lang, Question: a.Question,
-		ID: a.ID, Reason: a.Reason, Score: a.Score, Latency: took,
+		ID: a.ID, Reason: a.Reason, Score: a.Score, Latency: took, Context: a.Context,
 	})
 	if err != nil {
 		e.log.Warn("journal", "err", err)

@@ -31,6 +31,9 @@ type LogEntry struct {
 	Reason   string        `json:"reason,omitempty"`
 	Score    float64       `json:"score"`
 	Latency  time.Duration `json:"lat"`
+	// Context is the previous article a follow-up was read with (empty: the
+	// question was read on its own): the console's follow-up share.
+	Context string `json:"ctx,omitempty"`
 }
 
 // ErrBadVote matches (with errors.Is) a vote no store accepts.

@@ -59,9 +59,15 @@
 //
 // # Page
 //
-// Page serves the chat page, one embedded HTML file with no build step and
-// no external resources, on GET / under a Content-Security-Policy that
-// allows only its own inline script and style.
+// Page serves the chat page, one embedded HTML template with no build step
+// and no external resources, on GET / under a Content-Security-Policy that
+// allows only its own inline script and style. Its landing lists the
+// Asker's topics (buttons that open their questions) and examples, and the
+// 12393 hotline and the local 医保局, in Simplified, Traditional and
+// English; the script shows the one of the UI language. Each answer
+// scrolls into view, with its disclaimer as one short line (the full text
+// in a details element), vote buttons labelled in words with SVG icons (no
+// emoji), and Traditional labels after a question in Traditional.
 //
 // The package asks questions only through bot.Asker and records votes only
 // through State: it never touches the search index or the state store.

@@ -25,7 +25,7 @@ func (srv *server) frontEnds(ctx context.Context, mux *http.ServeMux, s stdio) e
 
 	cfg.Web.Log, cfg.Web.Metrics = srv.log, srv.metrics
 	mux.Handle("/api/", web.NewRelay(srv.engine, srv.store, cfg.Web))
-	mux.Handle("GET /{$}", web.Page())
+	mux.Handle("GET /{$}", web.Page(srv.engine))
 	if cfg.Web.Secret != "" {
 		status("relay", true, "POST /api/ask, /api/feedback (signed with FAQBOT_RELAY_SECRET; the page's unsigned requests rate-limited per client)")
 	} else {
@@ -72,7 +72,7 @@ func (srv *server) frontEnds(ctx context.Context, mux *http.ServeMux, s stdio) e
 	}
 
 	if cfg.AdminToken != "" {
-		status("admin", true, "POST /admin/reindex, GET /admin/stats")
+		status("admin", true, "POST /admin/reindex, GET /admin/stats, the curator console GET /admin/")
 	} else {
 		status("admin", false, "(FAQBOT_ADMIN_TOKEN not set: /admin/* answer 403)")
 	}

@@ -41,6 +41,9 @@ func (s *Store) Report(since time.Time, top int) (kb.Report, error) {
 			into[key] = g
 		}
 		g.Count++
+		if e.Time.After(g.Last) {
+			g.Last = e.Time
+		}
 		if len(g.Examples) < kb.ReportExamples && !contains(g.Examples, e.Question) {
 			g.Examples = append(g.Examples, e.Question)
 		}

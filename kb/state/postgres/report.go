@@ -79,18 +79,18 @@ func (s *Store) Report(since time.Time, top int) (kb.Report, error) {
 			into   *[]kb.Group
 		}{{false, &rep.Unanswered}, {true, &rep.Unsure}} {
 			rows, err = tx.Query(ctx, `WITH spelling AS (
-				SELECT qkey, question, count(*) AS n, min(t) AS first_t, min(id) AS first_id
+				SELECT qkey, question, count(*) AS n, min(t) AS first_t, min(id) AS first_id, max(t) AS last_t
 				FROM faqbot_log WHERE t >= $1 AND article = '' AND qkey <> '' AND (reason = 'unsure') = $4
 				GROUP BY qkey, question)
 			SELECT qkey, sum(n)::bigint AS n,
-				(array_agg(question ORDER BY first_t, first_id))[1:$3]
+				(array_agg(question ORDER BY first_t, first_id))[1:$3], max(last_t)
 			FROM spelling GROUP BY qkey
 			ORDER BY n DESC, qkey COLLATE "C" LIMIT $2`, since, limit, kb.ReportExamples, part.unsure)
 			if err != nil {
 				return err
 			}
 			var g kb.Group
-			_, err = pgx.ForEachRow(rows, []any{&g.Key, &g.Count, &g.Examples}, func() error {
+			_, err = pgx.ForEachRow(rows, []any{&g.Key, &g.Count, &g.Examples, &g.Last}, func() error {
 				*part.into = append(*part.into, g)
 				g = kb.Group{}
 				return nil

@@ -393,12 +393,12 @@ func (s *Store) FlushLog() error {
 	}
 	rows := make([][]any, len(batch))
 	for i, e := range batch {
-		rows[i] = []any{e.Time, e.Channel, e.Lang, e.Question, kb.NormalizeQuestion(e.Question), e.ID, e.Reason, e.Score, int64(e.Latency)}
+		rows[i] = []any{e.Time, e.Channel, e.Lang, e.Question, kb.NormalizeQuestion(e.Question), e.ID, e.Reason, e.Score, int64(e.Latency), e.Context}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.Timeout+time.Duration(len(batch))*10*time.Microsecond)
 	defer cancel()
 	_, err := s.pool.CopyFrom(ctx, pgx.Identifier{"faqbot_log"},
-		[]string{"t", "channel", "lang", "question", "qkey", "article", "reason", "score", "latency_ns"},
+		[]string{"t", "channel", "lang", "question", "qkey", "article", "reason", "score", "latency_ns", "context"},
 		pgx.CopyFromRows(rows))
 	if err == nil {
 		return nil
@@ -429,7 +429,7 @@ func (s *Store) Log(since time.Time, fn func(kb.LogEntry) error) error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rows, err := s.pool.Query(ctx, `SELECT t, channel, lang, question, article, reason, score, latency_ns
+	rows, err := s.pool.Query(ctx, `SELECT t, channel, lang, question, article, reason, score, latency_ns, context
 		FROM faqbot_log WHERE t >= $1 ORDER BY t, id`, since)
 	if err != nil {
 		return wrap("log", err)
@@ -438,7 +438,7 @@ func (s *Store) Log(since time.Time, fn func(kb.LogEntry) error) error {
 	for rows.Next() {
 		var e kb.LogEntry
 		var lat int64
-		if err := rows.Scan(&e.Time, &e.Channel, &e.Lang, &e.Question, &e.ID, &e.Reason, &e.Score, &lat); err != nil {
+		if err := rows.Scan(&e.Time, &e.Channel, &e.Lang, &e.Question, &e.ID, &e.Reason, &e.Score, &lat, &e.Context); err != nil {
 			return wrap("log", err)
 		}
 		e.Latency = time.Duration(lat)

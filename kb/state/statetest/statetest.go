@@ -406,7 +406,7 @@ var behaviours = []struct {
 	}},
 	{"log entry round trip", func(t *testing.T, s Store) {
 		e := kb.LogEntry{Time: time.Now().Add(-time.Second).Truncate(time.Millisecond), Channel: "wechat", Lang: "en",
-			Question: "lost card?", ID: "lost-card", Reason: "", Score: 0.875, Latency: 1234 * time.Microsecond}
+			Question: "lost card?", ID: "lost-card", Reason: "", Score: 0.875, Latency: 1234 * time.Microsecond, Context: "family-bind"}
 		u := kb.LogEntry{Channel: "api", Lang: "zh", Question: "天气", Reason: "out-of-scope", Score: 0.1}
 		s.RecordQuestion(e)
 		s.RecordQuestion(u)
@@ -539,6 +539,20 @@ var behaviours = []struct {
 			t.Errorf("since = %v, want %v", got.Since, want.Since)
 		}
 		got.Since = want.Since
+		// Each group says when it was last asked (the console's "last
+		// asked"); a backend may keep microseconds only.
+		for _, l := range []struct {
+			g    []kb.Group
+			last int
+		}{{got.Unanswered, 8}, {got.Unanswered[1:], 10}, {got.Unsure, 12}} {
+			if len(l.g) == 0 {
+				continue
+			}
+			if d := l.g[0].Last.Sub(base.Add(time.Duration(l.last) * time.Second)); d < -time.Millisecond || d > time.Millisecond {
+				t.Errorf("group %q last asked %v, want entry %d's time", l.g[0].Key, l.g[0].Last, l.last)
+			}
+			l.g[0].Last = time.Time{}
+		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("report:\n got %+v\nwant %+v", got, want)
 		}
