@@ -141,7 +141,8 @@ func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, 
 	}
 	prev := e.loadConvo(key)
 	subject := text
-	if prev != nil && prev.ID != "" && !a.Answered && e.leansOnContext(k, text, searchLang) {
+	leans := prev != nil && prev.ID != "" && !a.Answered && e.leansOnContext(k, text, searchLang)
+	if leans {
 		took, err := e.readInContext(ctx, a, k, text, alts, searchLang, prev)
 		if err != nil {
 			return err
@@ -157,11 +158,11 @@ func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, 
 		// Unsure: remember the suggestions, so that "1"-"3" opens one, and
 		// keep the subject a next turn is read with (the candidate, when
 		// there was none before).
-		c := convo{Lang: searchLang, Place: e.lex.get(k).placeIn(text), Subject: subject}
-		if prev != nil {
+		// A follow-up keeps the subject it leaned on; a question of its own
+		// becomes the subject (its candidate, the first suggestion).
+		c := convo{ID: own.Candidate, Lang: searchLang, Place: e.lex.get(k).placeIn(text), Subject: subject}
+		if leans {
 			c = *prev
-		} else if own.Candidate != "" {
-			c.ID = own.Candidate
 		}
 		c.Suggest = c.Suggest[:0]
 		for _, alt := range a.Alternatives {
@@ -295,6 +296,9 @@ func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text st
 	if err != nil || !ok {
 		return "", err
 	}
+	if r.placeOnly && !e.fitsPlace(k, r.d.Candidate, text) {
+		r.d.P = 0 // "那广州呢": another place's local article is no answer
+	}
 	if !r.d.Answers(e.threshold()) {
 		if r.placeOnly && !a.Answered {
 			// "那广州呢" with nothing sure for that place: unsure, with the
@@ -339,6 +343,22 @@ func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text st
 	}
 	a.Text = a.ContextLabel + "\n" + a.Text
 	return r.query, nil
+}
+
+// fitsPlace reports whether article id may answer a question about the
+// places text names: a general article, or a local one for one of them.
+func (e *Engine) fitsPlace(k *kb.KB, id, text string) bool {
+	art, ok := k.Article("zh", id)
+	if !ok || !art.Regional() {
+		return ok
+	}
+	lx := e.lex.get(k)
+	for _, p := range lx.placesIn(text) {
+		if lx.placeFits(art.Region, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // related is the articles article id links to.

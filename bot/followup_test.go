@@ -58,7 +58,7 @@ func TestFollowUps(t *testing.T) {
 		{"lost card", []turn{
 			{"医保卡丢了怎么办", "lost-card", ""},
 			{"补办要多久?", "lost-card", "lost-card"},
-			{"网上能挂失不", "lost-card", ""},          // the same alone: nothing taken from the context
+			{"网上能挂失不", "lost-card", "lost-card"}, // unsure alone: answered in context, and says so
 			{"补办要多久?", "lost-card", "lost-card"}, // a third turn still has the subject
 		}},
 		{"what to bring", []turn{
@@ -67,7 +67,7 @@ func TestFollowUps(t *testing.T) {
 		}},
 		{"new scheme", []turn{
 			{"学平险住院能报多少", "student-insurance", ""},
-			{"大学生医保呢", "student-insurance", ""}, // names its own scheme
+			{"大学生医保呢", "student-insurance", "student-insurance"}, // a 呢 follow-up on the same article
 		}},
 		{"person", []turn{
 			{"刚出生的孩子没医保卡怎么看病", "baby-without-card", ""},
