@@ -184,7 +184,7 @@ func features(k *kb.KB, lx *lexicon, question string, hits []index.Hit, i int, p
 	return []float64{
 		h.Coverage, h.Similarity, h.Distinct, rawShare, margin, unknown,
 		math.Log1p(float64(h.Tokens)), mismatch, noPlace, b2f(inScope), out,
-		b2f(namesYear(question)), b2f(asksFigure(question)),
+		b2f(namesYear(question)), b2f(lx.asksFigure(question)),
 		h.Coverage * b2f(inScope),
 		h.Head, h.Unit, math.Log1p(h.RawAbs),
 		nearU, nearN, h.Similarity - nearU,

@@ -22,6 +22,7 @@ type lexicon struct {
 	greetings             map[string]bool
 	thanks                map[string]string // folded message → reply language
 	symptoms, offtopic    index.Terms
+	figures               index.Terms // [figure-cues]
 	leadZH, tailZH, refZH []string
 	leadEN                []string // padded " and " ...
 	refEN, stripEN        map[string]bool
@@ -64,6 +65,7 @@ func newLexicon(k *kb.KB) *lexicon {
 		}
 	}
 	l.symptoms, l.offtopic = index.NewTerms(k.WordTexts("symptoms")...), index.NewTerms(k.WordTexts("offtopic")...)
+	l.figures = index.NewTerms(k.WordTexts("figure-cues")...)
 	l.leadZH, l.tailZH, l.refZH = folded("followup-lead-zh"), folded("followup-tail-zh"), folded("followup-ref-zh")
 	for _, w := range folded("followup-lead-en") {
 		l.leadEN = append(l.leadEN, " "+w+" ")
@@ -116,6 +118,9 @@ func (l *lexicon) thanksLang(text string) (string, bool) {
 
 // medical reports a message naming a health problem.
 func (l *lexicon) medical(text string) bool { return index.NewText(text).Find(l.symptoms) != "" }
+
+// asksFigure reports whether text asks for an amount or a share.
+func (l *lexicon) asksFigure(text string) bool { return index.NewText(text).Find(l.figures) != "" }
 
 // strip is text without its cue words and particles: what a follow-up adds.
 func (l *lexicon) strip(text, lang string) string {

@@ -19,6 +19,7 @@ var WordLists = []string{
 	"thanks-en",        // whole messages that thank (an English reply)
 	"symptoms",         // health-problem cues: the bot points to a doctor
 	"offtopic",         // small talk about something else: never read in context
+	"figure-cues",      // a question asking for an amount or a share (a model input)
 	"followup-lead-zh", // a Chinese message starting with one leans on the context
 	"followup-tail-zh", // ... ending with one
 	"followup-ref-zh",  // ... holding one (这个, 那种)
