@@ -195,6 +195,8 @@ type contextRead struct {
 	found     []index.Hit // the hits of query
 	ownHit    *index.Hit  // the candidate's hit for the message's own words (nil: none, or a cue-only message)
 	placeOnly bool        // the message names only a place ("那广州呢")
+	weak      bool        // read, but the candidate is not about what the message adds
+	bare      bool        // the message adds no words of its own ("要多久?", "how long?")
 }
 
 // readWith reads text with the previous subject prev; ok is false when a
@@ -220,6 +222,7 @@ func (e *Engine) readWith(ctx context.Context, k *kb.KB, text, lang string, prev
 	// each article they cover is a feature of the model; the passage that
 	// answers the follow-up is the one they find.
 	core := lx.strip(text, lang)
+	r.bare = core == ""
 	r.placeOnly = place != "" && strings.ReplaceAll(core, " ", "") == strings.ToLower(strings.ReplaceAll(zh.Fold(place), " ", ""))
 	rd := reading{inContext: true}
 	var own []index.Hit
@@ -250,6 +253,7 @@ func (e *Engine) readWith(ctx context.Context, k *kb.KB, text, lang string, prev
 			need = minJumpCoverage
 		}
 		if rd.own[r.d.Candidate] < need {
+			r.weak = true
 			return r, false, nil
 		}
 	}
@@ -293,18 +297,20 @@ func (e *Engine) DecideInContext(ctx context.Context, first, followUp string) (d
 // text the answer was found from ("" when the context was not used).
 func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text string, alts int, searchLang string, prev *convo) (string, error) {
 	r, ok, err := e.readWith(ctx, k, text, searchLang, prev, alts)
-	if err != nil || !ok {
+	if err != nil || !ok && !r.weak {
 		return "", err
 	}
 	if r.placeOnly && !e.fitsPlace(k, r.d.Candidate, text) {
 		r.d.P = 0 // "那广州呢": another place's local article is no answer
 	}
-	if !r.d.Answers(e.threshold()) {
-		if r.placeOnly && !a.Answered {
-			// "那广州呢" with nothing sure for that place: unsure, with the
-			// previous subject's article first and a line that rules differ.
+	if r.weak || !r.d.Answers(e.threshold()) {
+		if !a.Answered && (a.Reason == ReasonUnsure || r.bare || r.placeOnly) {
+			// A follow-up about insurance nothing answers for sure: unsure,
+			// with the previous subject's article first (and, for "那广州呢",
+			// a line that rules differ by place), never a reply that forgets
+			// the conversation. Anything else keeps its own reply.
 			e.unsure(a, k, r.query, r.found, prev.ID, alts)
-			a.Text = UnsureText(k, a.Lang, a.Alternatives, true)
+			a.Text = UnsureText(k, a.Lang, a.Alternatives, r.placeOnly)
 		}
 		return "", nil
 	}
