@@ -193,7 +193,7 @@ type contextRead struct {
 	d         Decision
 	query     string      // the previous subject and the message
 	found     []index.Hit // the hits of query
-	ownHit    *index.Hit  // the candidate's hit for the message's own words (nil: none, or a cue-only message)
+	ownHit    *index.Hit  // the candidate's hit for the whole message or its own words: the passage (nil: none)
 	placeOnly bool        // the message names only a place ("那广州呢")
 	weak      bool        // read, but the candidate is not about what the message adds
 	bare      bool        // the message adds no words of its own ("要多久?", "how long?")
@@ -242,9 +242,18 @@ func (e *Engine) readWith(ctx context.Context, k *kb.KB, text, lang string, prev
 	if out := folded.Find(scope.out); out != "" && !About(k, r.d.Candidate, out) {
 		return r, false, nil
 	}
-	for i := range own {
-		if own[i].ID == r.d.Candidate {
-			r.ownHit = &own[i]
+	// The passage: the one the whole message finds in the article, aspect
+	// words included ("要多久" finds the processing time), else the one its
+	// own words find.
+	whole, err := e.src.Search(ctx, text, lang, 60)
+	if err != nil {
+		return r, false, err
+	}
+	for _, hits := range [][]index.Hit{own, whole} {
+		for i := range hits {
+			if hits[i].ID == r.d.Candidate {
+				r.ownHit = &hits[i]
+			}
 		}
 	}
 	if rd.own != nil {
@@ -331,9 +340,14 @@ func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text st
 		}
 	}
 	if r.ownHit != nil {
-		// The passage the follow-up's own words find ("要多久": the time it
-		// takes), not the previous subject's lead.
-		top.Section, top.Similarity = r.ownHit.Section, r.ownHit.Similarity
+		// The passage the follow-up finds ("需要什么材料": the one on
+		// documents), never the previous subject's lead again.
+		top.Section, top.Similarity = r.ownHit.Section, 0
+		if top.Section == 0 && r.d.Candidate == prev.ID {
+			if art, ok := k.Article(a.Lang, r.d.Candidate); ok {
+				top.Section = bestSection(art, e.lex.get(k).strip(text, a.Lang))
+			}
+		}
 	}
 	*a = Answer{Question: a.Question, Lang: a.Lang, Disclaimer: a.Disclaimer, Alternatives: []Alternative{}}
 	e.fill(a, k, append([]index.Hit{top}, rest...), r.d.Candidate, alts, searchLang)
@@ -349,6 +363,26 @@ func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text st
 	}
 	a.Text = a.ContextLabel + "\n" + a.Text
 	return r.query, nil
+}
+
+// bestSection is the section (1..) of art that holds the most of words
+// (folded, space-separated), the first on a tie; 1 when none holds any.
+func bestSection(art *kb.Article, words string) int {
+	best, most := 1, 0
+	ws := strings.Fields(words)
+	for i, p := range art.Passages()[1:] {
+		body := fold(p.Heading + " " + p.Body)
+		n := 0
+		for _, w := range ws {
+			if strings.Contains(body, w) {
+				n++
+			}
+		}
+		if n > most {
+			best, most = i+1, n
+		}
+	}
+	return best
 }
 
 // fitsPlace reports whether article id may answer a question about the

@@ -265,3 +265,22 @@ func TestFollowUpPairsBar(t *testing.T) {
 		t.Errorf("follow-ups: %s (want top1 and abstain ≥ 0.85 with context)", r.Summary())
 	}
 }
+
+// TestFollowUpPassage: a follow-up answered in context replies with the
+// passage about what it adds, never the previous answer's lead again.
+func TestFollowUpPassage(t *testing.T) {
+	e := bot.NewTestEngine(t, bot.Deps{Memory: bottest.NewState()})
+	first := ask(t, e, "u-passage", "医保卡丢了怎么办")
+	if !first.Answered || first.ID != "lost-card" {
+		t.Fatalf("first question: %+v", first)
+	}
+	for _, q := range []string{"补办要多久?", "需要什么材料"} {
+		a := ask(t, e, "u-passage", q)
+		if !a.Answered || a.Context != "lost-card" {
+			t.Fatalf("%q: answered %v with %q, context %q", q, a.Answered, a.ID, a.Context)
+		}
+		if a.Section == first.Section || a.Snippet == first.Snippet {
+			t.Errorf("%q: the previous answer's passage again (%q)", q, a.Section)
+		}
+	}
+}
