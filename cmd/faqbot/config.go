@@ -34,6 +34,7 @@ type config struct {
 	MinPrecision, MaxWrong float64
 	MinUncovered           float64
 	MinUseful              float64
+	MaxChanged             int
 	Helps, Covers, Part    string
 
 	// reindex
@@ -231,6 +232,7 @@ func evalFlags(fs *flag.FlagSet, c *config) {
 	fs.Float64Var(&c.MinUseful, "min-useful", 0, "exit 1 when the share of '?' rows given a useful suggestion (or answered by a covering article) is below this")
 	fs.StringVar(&c.Helps, "helps", "", "helps TSV (question, useful suggestions, demand cluster); default: FILE's name with -helps.tsv, when it exists")
 	fs.StringVar(&c.Covers, "covers", "", "covers TSV (question<TAB>id|id): '?' rows that newer articles answer")
+	fs.IntVar(&c.MaxChanged, "max-changed", -1, "pair files: exit 1 when more follow-ups than this get another outcome than the same question alone (-1: no bar)")
 	fs.StringVar(&c.Part, "part", "", "score only this part of the set's fixed split: tune or blind (default: all rows)")
 }
 
