@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,13 +46,20 @@ func newAsker(t *testing.T) *bottest.Asker {
 }
 
 // newRelayEnv serves the relay on loopback with a fake engine and state,
-// capturing its log.
+// capturing its log. Without a secret it is an open relay on a private
+// network (Config.OpenFrom loopback), as a relay that does not sign runs
+// it; the default (unsigned requests limited and namespaced) is tested in
+// limit_test.go.
 func newRelayEnv(t *testing.T, secret string) *relayEnv {
 	t.Helper()
 	st := bottest.NewState()
 	eng := newAsker(t)
 	log := &bottest.LogBuffer{}
-	rl := NewRelay(eng, st, Config{Secret: secret, Log: slog.New(slog.NewTextHandler(log, nil))})
+	cfg := Config{Secret: secret, Log: slog.New(slog.NewTextHandler(log, nil))}
+	if secret == "" {
+		cfg.OpenFrom = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	}
+	rl := NewRelay(eng, st, cfg)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", rl)
 	srv := httptest.NewServer(mux)
@@ -228,8 +236,9 @@ func TestRelaySignature(t *testing.T) {
 			if q.Channel != tc.channel {
 				t.Errorf("%s: channel %q, want %q", tc.name, q.Channel, tc.channel)
 			}
-			// The page's self-chosen ids are kept apart from relays' ids.
-			if want := map[string]string{"api": "relay-7", "web": "web:relay-7"}[tc.channel]; q.User != want {
+			// The page's self-chosen ids are kept apart from relays' ids,
+			// and namespaced by the client's address.
+			if want := map[string]string{"api": "relay-7", "web": "web@127.0.0.1/32:relay-7"}[tc.channel]; q.User != want {
 				t.Errorf("%s: user %q, want %q", tc.name, q.User, want)
 			}
 		}

@@ -76,7 +76,8 @@ var envFlags = map[string]string{
 // environment-only setting gets its line here.
 var envOnly = []struct{ name, help string }{
 	{"FAQBOT_ADMIN_TOKEN", "bearer token for POST /admin/reindex and GET /admin/stats (unset: /admin/* answer 403); also read by reindex -server and stats -server"},
-	{"FAQBOT_RELAY_SECRET", "HMAC secret relays sign /api/* requests with (unset: unsigned requests accepted)"},
+	{"FAQBOT_RELAY_SECRET", "HMAC secret relays sign /api/* requests with (unset: unsigned requests accepted, rate-limited per client, their user ids namespaced by the client's address)"},
+	{"FAQBOT_RELAY_OPEN_FROM", "comma-separated IPs/CIDRs of a private network whose unsigned /api/* requests are trusted like signed ones (not rate-limited, user ids as given); unset: none"},
 	{"TELEGRAM_TOKEN", "Telegram bot token: turns the Telegram front end on"},
 	{"TELEGRAM_API_ENDPOINT", "Bot API base URL (default: Telegram's; e.g. a local Bot API server)"},
 	{"TELEGRAM_WEBHOOK_URL", "public https URL of POST /telegram: webhook mode instead of long polling"},
@@ -154,6 +155,13 @@ func defaultConfig() *config {
 			c.envErrs = append(c.envErrs, fmt.Errorf("FAQBOT_TRUSTED_PROXIES: %w", err))
 		}
 		c.Web.TrustedProxies = p
+	}
+	if v := strings.TrimSpace(os.Getenv("FAQBOT_RELAY_OPEN_FROM")); v != "" {
+		p, err := web.ParseTrustedProxies(v)
+		if err != nil {
+			c.envErrs = append(c.envErrs, fmt.Errorf("FAQBOT_RELAY_OPEN_FROM: %w", err))
+		}
+		c.Web.OpenFrom = p
 	}
 	if v := strings.TrimSpace(os.Getenv("FAQBOT_MAX_CONNS")); v != "" {
 		n, err := strconv.Atoi(v)
