@@ -47,6 +47,8 @@ type config struct {
 	Retention     time.Duration
 	AnswerTimeout time.Duration
 	MaxConns      int // connections open at once (FAQBOT_MAX_CONNS)
+	// connections one client keeps open at once (FAQBOT_MAX_CONNS_PER_CLIENT)
+	MaxConnsPerClient int
 
 	Telegram telegram.Config
 
@@ -110,10 +112,11 @@ func defaultConfig() *config {
 	c := &config{
 		Data: "./data", Addr: ":8080", LogLevel: "info",
 		Retention: 90 * 24 * time.Hour, AnswerTimeout: 10 * time.Second, MaxConns: defaultMaxConns,
-		WeChat: wechat.DefaultConfig(),
-		Since:  7 * 24 * time.Hour,
-		from:   map[string]string{},
-		stderr: io.Discard,
+		MaxConnsPerClient: defaultMaxConnsPerClient,
+		WeChat:            wechat.DefaultConfig(),
+		Since:             7 * 24 * time.Hour,
+		from:              map[string]string{},
+		stderr:            io.Discard,
 	}
 	// keyOf is the key c.from uses for an environment variable: its flag's
 	// name when it has one.
@@ -169,6 +172,14 @@ func defaultConfig() *config {
 			c.envErrs = append(c.envErrs, fmt.Errorf("FAQBOT_MAX_CONNS: %q is not a number of connections (0 = no cap)", v))
 		} else {
 			c.MaxConns = n
+		}
+	}
+	if v := strings.TrimSpace(os.Getenv("FAQBOT_MAX_CONNS_PER_CLIENT")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			c.envErrs = append(c.envErrs, fmt.Errorf("FAQBOT_MAX_CONNS_PER_CLIENT: %q is not a number of connections (0 = no cap)", v))
+		} else {
+			c.MaxConnsPerClient = n
 		}
 	}
 	dur(&c.Retention, "FAQBOT_RETENTION")
@@ -255,7 +266,8 @@ func statsFlags(fs *flag.FlagSet, c *config) {
 func serveFlags(fs *flag.FlagSet, c *config) {
 	stateFlag(fs, c)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address [FAQBOT_ADDR]")
-	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "connections open at once, 0 = no cap [FAQBOT_MAX_CONNS]")
+	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "connections open at once (idle ones closed first near it), 0 = no cap [FAQBOT_MAX_CONNS]")
+	fs.IntVar(&c.MaxConnsPerClient, "max-conns-per-client", c.MaxConnsPerClient, "connections one client address (IPv6: /64) keeps open at once; trusted proxies exempt; 0 = no cap [FAQBOT_MAX_CONNS_PER_CLIENT]")
 	fs.Var(durationFlag{&c.Retention}, "retention", "how long the question log is kept [FAQBOT_RETENTION]")
 	fs.Var(durationFlag{&c.WeChat.MaxAge}, "wechat-max-age", "how far a WeChat timestamp may be from now, 0 = no check [WECHAT_MAX_AGE]")
 	fs.Var(durationFlag{&c.WeChat.Budget}, "wechat-budget", "answer within this or reply \"success\" [WECHAT_BUDGET]")

@@ -169,6 +169,23 @@ func registerContextMetrics(reg prometheus.Registerer, store stateStore) {
 	)
 }
 
+// registerConnMetrics exports the connection budget's counts.
+func registerConnMetrics(reg prometheus.Registerer, bl *budgetListener) {
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "faqbot_http_connections_open", Help: "HTTP connections open now.",
+		}, func() float64 { n, _, _ := bl.counts(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "faqbot_http_connections_refused_total",
+			Help: "Connections answered 429 and closed: their client held FAQBOT_MAX_CONNS_PER_CLIENT, none idle.",
+		}, func() float64 { _, n, _ := bl.counts(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "faqbot_http_connections_shed_total",
+			Help: "Idle keep-alive connections closed to make room (near FAQBOT_MAX_CONNS, or over a client's cap).",
+		}, func() float64 { _, _, n := bl.counts(); return float64(n) }),
+	)
+}
+
 // ready answers only when the live index answers a known question.
 func (srv *server) ready(w http.ResponseWriter, r *http.Request) {
 	k := srv.live.KB()
@@ -188,10 +205,14 @@ func (srv *server) ready(w http.ResponseWriter, r *http.Request) {
 
 // serve runs the HTTP server and the front ends until ctx is done, then
 // drains: in-flight requests get up to 10 s to finish. At most
-// cfg.MaxConns connections are open at once.
+// cfg.MaxConns connections are open at once, cfg.MaxConnsPerClient of one
+// client (idle ones shed first: see budgetListener).
 func (srv *server) serve(ctx context.Context, ln net.Listener) error {
 	hs := newHTTPServer(srv.handler, srv.log)
-	ln = limitListener(ln, srv.cfg.MaxConns)
+	ln, hs.ConnState = limitListener(ln, connBudget{Max: srv.cfg.MaxConns, PerClient: srv.cfg.MaxConnsPerClient, Exempt: srv.cfg.Web.TrustedProxies})
+	if bl, ok := ln.(*budgetListener); ok {
+		registerConnMetrics(srv.registry, bl)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 1+len(srv.runners))
