@@ -90,7 +90,7 @@ func startServer(t testing.TB, name string, set func(*config)) *replica {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- srv.serve(ctx, ln); srv.close() }()
+	go func() { err := srv.serve(ctx, ln); srv.close(); done <- err }() // closed (data directory released) when stop returns
 	r.base = "http://" + ln.Addr().String()
 	var once sync.Once
 	r.stop = func() {

@@ -41,7 +41,11 @@ type server struct {
 	handler  http.Handler
 	runners  []func(ctx context.Context) error // front ends with their own loops
 	drains   []func()                          // wait for front ends' background work
+	unlock   func()                            // releases the data directory
 }
+
+// errDataInUse is newServer's error when another server holds -data.
+var errDataInUse = errors.New("in use by another faqbot serve")
 
 func runServe(ctx context.Context, cfg *config, args []string, s stdio) error {
 	if len(args) > 0 {
@@ -69,12 +73,21 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 	srv.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv.metrics = bot.NewMetrics(srv.registry)
 
+	// First, before anything is opened or built: one server per -data,
+	// whatever the state backend.
+	unlock, err := lockData(cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	srv.unlock = unlock
 	k, err := loadKB(cfg)
 	if err != nil {
+		unlock()
 		return nil, err
 	}
 	store, closeStore, err := openStateWith(ctx, cfg, srv.metrics.StateError)
 	if err != nil {
+		unlock()
 		return nil, err
 	}
 	srv.store, srv.closeSt = store, closeStore
@@ -86,6 +99,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 	p.done()
 	if err != nil {
 		closeStore()
+		unlock()
 		return nil, err
 	}
 	if built {
@@ -299,6 +313,9 @@ func (srv *server) close() {
 	}
 	if srv.closeSt != nil {
 		srv.closeSt()
+	}
+	if srv.unlock != nil {
+		srv.unlock()
 	}
 }
 
