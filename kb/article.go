@@ -19,7 +19,7 @@ type Article struct {
 	// Sources name where the facts come from: a document's title and
 	// number, a page's address, or a seed page, each with its date.
 	Sources []string
-	Related   []string
+	Related []string
 
 	// Lead is the one-line direct answer before the first section.
 	Lead string

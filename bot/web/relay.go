@@ -247,6 +247,12 @@ func (rl *Relay) serveFeedback(w http.ResponseWriter, r *http.Request) error {
 	}
 	vote := kb.Vote{UserHash: rl.st.HashUser(c.user(v.User)), Article: *v.ID, Lang: v.Lang, Channel: c.channel, Up: *v.Up}
 	if err := rl.st.RecordVote(vote); err != nil {
+		if errors.Is(err, kb.ErrBusy) {
+			// Not kept (the store's spool is full): say so rather than
+			// acknowledge a vote that would be lost.
+			w.Header().Set("Retry-After", "10")
+			return &httpError{code: http.StatusServiceUnavailable, msg: "votes cannot be kept right now, retry later", err: err}
+		}
 		return fmt.Errorf("vote: %w", err)
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})

@@ -18,6 +18,7 @@ import (
 
 	"faqbot/bot"
 	"faqbot/bot/bottest"
+	"faqbot/kb"
 )
 
 type relayEnv struct {
@@ -407,5 +408,30 @@ func TestRelayContentLength(t *testing.T) {
 	}
 	if !big {
 		t.Error("no reply over 2 kB: the test checks little")
+	}
+}
+
+// busyState refuses every vote with kb.ErrBusy, as resilient does when its
+// vote spool is full.
+type busyState struct{ *bottest.State }
+
+func (busyState) RecordVote(kb.Vote) error { return fmt.Errorf("vote spool full: %w", kb.ErrBusy) }
+
+// TestFeedbackBusy: a vote the store cannot keep is answered 503 with
+// Retry-After, never {"ok": true}.
+func TestFeedbackBusy(t *testing.T) {
+	t.Parallel()
+	eng := newAsker(t)
+	rl := NewRelay(eng, busyState{bottest.NewState()}, Config{OpenFrom: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	srv := httptest.NewServer(rl)
+	t.Cleanup(srv.Close)
+	resp, err := http.Post(srv.URL+"/api/feedback", "application/json", strings.NewReader(`{"id":"lost-card","lang":"zh","up":true,"user":"u1"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || strings.Contains(string(body), `"ok"`) {
+		t.Errorf("vote with a full spool: %d Retry-After %q %s, want 503", resp.StatusCode, resp.Header.Get("Retry-After"), body)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"faqbot/index"
 	"faqbot/kb"
 	"faqbot/kb/state"
+	"faqbot/kb/state/resilient"
 )
 
 // server is everything `faqbot serve` runs, built by newServer so tests can
@@ -117,6 +118,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 		Memory: convoMemory(store), // conversation context for follow-ups
 	})
 	registerContextMetrics(srv.registry, store)
+	registerSpoolMetrics(srv.registry, store)
 	if _, err := loadRegression(cfg); err != nil {
 		srv.close()
 		return nil, err
@@ -197,6 +199,29 @@ func registerConnMetrics(reg prometheus.Registerer, bl *budgetListener) {
 			Name: "faqbot_http_connections_shed_total",
 			Help: "Idle keep-alive connections closed to make room (near FAQBOT_MAX_CONNS, or over a client's cap).",
 		}, func() float64 { _, _, n := bl.counts(); return float64(n) }),
+	)
+}
+
+// registerSpoolMetrics exports the vote spool's figures (PostgreSQL only:
+// with bbolt every vote is written at once).
+func registerSpoolMetrics(reg prometheus.Registerer, store stateStore) {
+	rs, ok := store.(*resilient.Store)
+	if !ok {
+		return
+	}
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "faqbot_vote_spool_votes", Help: "Votes spooled on local disk, waiting for PostgreSQL.",
+		}, func() float64 { return float64(rs.Spool().Votes) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "faqbot_vote_spool_lag_seconds", Help: "Age of the oldest spooled vote (0 when none waits).",
+		}, func() float64 { return rs.Spool().Lag.Seconds() }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "faqbot_vote_spool_replayed_total", Help: "Spooled votes written to PostgreSQL.",
+		}, func() float64 { return float64(rs.Spool().Replayed) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "faqbot_vote_spool_refused_total", Help: "Votes refused with 503 because the spool was full.",
+		}, func() float64 { return float64(rs.Spool().Refused) }),
 	)
 }
 

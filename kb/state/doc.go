@@ -21,6 +21,10 @@
 //     (a follow-up asked across it is read on its own) and never brings back
 //     an older value. A question never waits for the disk for them.
 //   - One process at a time: a second Open gets ErrLocked within two seconds.
+//   - Spool (OpenSpool, its own file vote-spool.db) is a durable queue of
+//     votes, each Append committed and fsync'd (concurrent ones share the
+//     commit), bounded (a full spool refuses with kb.ErrBusy): where
+//     kb/state/resilient keeps the votes PostgreSQL has not taken yet.
 //   - Check verifies bbolt's page structure and that every stored value decodes.
 //
 // Nothing outside this package imports bbolt. The same method set on
