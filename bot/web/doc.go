@@ -16,8 +16,10 @@
 //
 // POST bodies must be one JSON object with Content-Type application/json
 // (415 otherwise, which also stops cross-site HTML forms), at most
-// Config.MaxBody bytes (64 kB; 413 beyond). Fields are checked by type;
-// unknown fields are ignored; a missing "question" is a 400, an empty one
+// Config.MaxBody bytes (64 kB; 413 beyond). Fields are checked by type and
+// keys strictly: a key given twice, or a field's key in another case
+// ("Question"), is a 400; unknown keys are ignored. Routes match exactly
+// (/api/x/ask is a 404). A missing "question" is a 400, an empty one
 // gets the polite empty-question reply. That reply (also for text with no
 // Chinese or English in it) is in "lang", else in the first of Chinese and
 // English that Accept-Language names, else Chinese. Every error is a status with a JSON

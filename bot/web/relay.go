@@ -13,7 +13,9 @@ import (
 	"mime"
 	"net/http"
 	"net/netip"
+	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -144,15 +146,15 @@ func NewRelay(eng bot.Asker, st State, cfg Config) *Relay {
 }
 
 // ServeHTTP routes /api/ask, /api/feedback and /api/article, for mounting
-// at "/api/".
+// at "/api/". Paths match exactly: /api/x/ask or /api/ask/ is a 404.
 func (rl *Relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := func(http.ResponseWriter, *http.Request) error { return fail(http.StatusNotFound, "not found") }
-	switch {
-	case strings.HasSuffix(r.URL.Path, "/ask"):
+	switch r.URL.Path {
+	case "/api/ask":
 		h = rl.serveAsk
-	case strings.HasSuffix(r.URL.Path, "/feedback"):
+	case "/api/feedback":
 		h = rl.serveFeedback
-	case strings.HasSuffix(r.URL.Path, "/article"):
+	case "/api/article":
 		h = rl.serveArticle
 	}
 	serve(rl.cfg.Log, w, r, h)
@@ -364,6 +366,9 @@ func (rl *Relay) decode(w http.ResponseWriter, r *http.Request, kind string, v a
 		return c, err
 	}
 	if json.Unmarshal(body, v) == nil {
+		if err := strictKeys(body, v); err != nil {
+			return c, err
+		}
 		return c, nil
 	}
 	// Refused: decode again, token by token, to say what is wrong.
@@ -375,6 +380,64 @@ func (rl *Relay) decode(w http.ResponseWriter, r *http.Request, kind string, v a
 		return c, fail(http.StatusBadRequest, "bad JSON: data after the object")
 	}
 	return c, fail(http.StatusBadRequest, "bad JSON")
+}
+
+// strictKeys refuses what encoding/json lets through in an object that
+// decoded: a key given twice (the last would silently win) and a key that
+// matches a field only when case is ignored ("Question" for "question"),
+// with a 400 naming the key. Unknown keys are still ignored.
+func strictKeys(body []byte, v any) error {
+	fields := jsonFields(v)
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil // not an object: Unmarshal already refused it
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		key, _ := t.(string)
+		if seen[key] {
+			return fail(http.StatusBadRequest, fmt.Sprintf("bad JSON: key %q given twice", key))
+		}
+		seen[key] = true
+		if !slices.Contains(fields, key) {
+			for _, f := range fields {
+				if strings.EqualFold(f, key) {
+					return fail(http.StatusBadRequest, fmt.Sprintf("bad JSON: key %q: keys are case-sensitive, want %q", key, f))
+				}
+			}
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// jsonFields are the JSON keys of the struct v points to.
+func jsonFields(v any) []string {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []string
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "" {
+			name = t.Field(i).Name
+		}
+		if name != "-" {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // jsonProblem explains a decoding error without echoing the body.

@@ -435,3 +435,31 @@ func TestFeedbackBusy(t *testing.T) {
 		t.Errorf("vote with a full spool: %d Retry-After %q %s, want 503", resp.StatusCode, resp.Header.Get("Retry-After"), body)
 	}
 }
+
+// TestStrictKeysAndRoutes: a key given twice, or a field's key in another
+// case, is a 400 naming it (encoding/json would take the last, or the
+// case-folded one); unknown keys are still ignored. Routes match exactly.
+func TestStrictKeysAndRoutes(t *testing.T) {
+	t.Parallel()
+	env := newRelayEnv(t, "")
+	for _, tc := range []struct {
+		name, path, body string
+		code             int
+		want             string
+	}{
+		{"plain", "/api/ask", `{"question":"医保卡丢了怎么办","user":"u"}`, 200, ""},
+		{"unknown key ignored", "/api/ask", `{"question":"医保卡丢了怎么办","extra":{"question":1}}`, 200, ""},
+		{"duplicate key", "/api/ask", `{"question":"医保卡丢了怎么办","question":"别的"}`, 400, `\"question\" given twice`},
+		{"duplicate user", "/api/feedback", `{"id":"lost-card","lang":"zh","up":true,"user":"a","user":"b"}`, 400, "given twice"},
+		{"case-folded key", "/api/ask", `{"Question":"医保卡丢了怎么办"}`, 400, "case-sensitive"},
+		{"case-folded key beside the real one", "/api/feedback", `{"id":"lost-card","lang":"zh","up":true,"user":"a","UP":false}`, 400, "case-sensitive"},
+		{"route under another segment", "/api/x/ask", `{"question":"医保卡丢了怎么办"}`, 404, ""},
+		{"route with a trailing slash", "/api/ask/", `{"question":"医保卡丢了怎么办"}`, 404, ""},
+		{"route with a prefix", "/api/xfeedback", `{"id":"lost-card","lang":"zh","up":true,"user":"a"}`, 404, ""},
+	} {
+		code, body := env.post(tc.path, tc.body, nil)
+		if code != tc.code || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d %s, want %d containing %q", tc.name, code, body, tc.code, tc.want)
+		}
+	}
+}
