@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -73,6 +74,9 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 	srv := &server{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
 	srv.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv.metrics = bot.NewMetrics(srv.registry)
+	if lh, ok := log.Handler().(limitHandler); ok {
+		registerLogMetrics(srv.registry, lh.lim)
+	}
 
 	// First, before anything is opened or built: one server per -data,
 	// whatever the state backend.
@@ -183,6 +187,17 @@ func registerContextMetrics(reg prometheus.Registerer, store stateStore) {
 			Help: "Unexpired conversation contexts dropped to stay within the limit (state.DefaultVolatileMax).",
 		}, func() float64 { return float64(vol.Dropped()) }),
 	)
+}
+
+// registerLogMetrics exports the log lines dropped as repeats, by level.
+func registerLogMetrics(reg prometheus.Registerer, lim *repeatLimiter) {
+	for _, level := range []slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "faqbot_log_lines_suppressed_total",
+			Help:        "Log lines dropped because their message was logged 5 times in the last 10 s.",
+			ConstLabels: prometheus.Labels{"level": strings.ToLower(level.String())},
+		}, func() float64 { return float64(lim.Suppressed(level)) }))
+	}
 }
 
 // registerConnMetrics exports the connection budget's counts.
