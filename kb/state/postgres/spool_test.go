@@ -199,3 +199,37 @@ func TestSpoolFull(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstCallsAfterRestart: after PostgreSQL restarts, the pool's old
+// connections fail once each on first use; the query log's flush and the
+// report retry those (nothing reached the server) instead of failing the
+// first calls after the return (a 500 on /admin/stats).
+func TestFirstCallsAfterRestart(t *testing.T) {
+	srv, err := pgtest.Start()
+	if errors.Is(err, pgtest.ErrNotInstalled) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	s := openURL(t, srv.URL("postgres"), Options{MaxConns: 4})
+	defer s.Close()
+	// Fill the pool with idle connections.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() { s.Report(time.Now().Add(-time.Hour), 10) })
+	}
+	wg.Wait()
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	s.RecordQuestion(kb.LogEntry{Channel: "api", Lang: "zh", Question: "医保卡丢了怎么办"})
+	rep, err := s.Report(time.Now().Add(-time.Hour), 10)
+	if err != nil || rep.Questions != 1 {
+		t.Errorf("first report after the restart: %d questions, %v", rep.Questions, err)
+	}
+}

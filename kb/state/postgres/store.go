@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"faqbot/kb"
@@ -352,6 +353,22 @@ func (s *Store) RecordVotes(vs []kb.Vote) error {
 	return wrap("votes", err)
 }
 
+// retryDead runs fn again when it failed before anything reached the
+// server (pgconn.SafeToRetry): after a database restart the pool still
+// holds connections to the old server, each failing once on first use, so
+// the first calls after the return would fail for nothing. A few tries
+// (the pool's idle connections die one by one) then the error.
+func retryDead(fn func() error) error {
+	err := fn()
+	for range 4 {
+		if err == nil || !pgconn.SafeToRetry(err) {
+			return err
+		}
+		err = fn()
+	}
+	return err
+}
+
 // RecordQuestion queues an entry for the query log. A background writer
 // sends the queue in batches (one COPY per 50 ms at most); while the
 // database is away the queue is kept, up to Options.LogQueue entries (the
@@ -442,9 +459,12 @@ func (s *Store) FlushLog() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.Timeout+time.Duration(len(batch))*10*time.Microsecond)
 	defer cancel()
-	_, err := s.pool.CopyFrom(ctx, pgx.Identifier{"faqbot_log"},
-		[]string{"t", "channel", "lang", "question", "qkey", "article", "reason", "score", "latency_ns"},
-		pgx.CopyFromRows(rows))
+	err := retryDead(func() error {
+		_, err := s.pool.CopyFrom(ctx, pgx.Identifier{"faqbot_log"},
+			[]string{"t", "channel", "lang", "question", "qkey", "article", "reason", "score", "latency_ns"},
+			pgx.CopyFromRows(rows))
+		return err
+	})
 	if err == nil {
 		return nil
 	}
