@@ -300,11 +300,14 @@ func (s *Store) RecordVote(v kb.Vote) error {
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
-	_, err := s.pool.Exec(ctx, `INSERT INTO faqbot_votes AS v (user_hash, lang, article, channel, up, t)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (user_hash, lang, article) DO UPDATE
-		SET channel = EXCLUDED.channel, up = EXCLUDED.up, t = EXCLUDED.t
-		WHERE v.t <= EXCLUDED.t`, v.UserHash, v.Lang, v.Article, v.Channel, v.Up, v.Time)
+	err := retryDead(func() error {
+		_, err := s.pool.Exec(ctx, `INSERT INTO faqbot_votes AS v (user_hash, lang, article, channel, up, t)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (user_hash, lang, article) DO UPDATE
+			SET channel = EXCLUDED.channel, up = EXCLUDED.up, t = EXCLUDED.t
+			WHERE v.t <= EXCLUDED.t`, v.UserHash, v.Lang, v.Article, v.Channel, v.Up, v.Time)
+		return err
+	})
 	return wrap("vote", err)
 }
 
@@ -345,11 +348,14 @@ func (s *Store) RecordVotes(vs []kb.Vote) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), max(s.opts.Timeout, 10*time.Second))
 	defer cancel()
-	_, err := s.pool.Exec(ctx, `INSERT INTO faqbot_votes AS v (user_hash, lang, article, channel, up, t)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::timestamptz[])
-		ON CONFLICT (user_hash, lang, article) DO UPDATE
-		SET channel = EXCLUDED.channel, up = EXCLUDED.up, t = EXCLUDED.t
-		WHERE v.t <= EXCLUDED.t`, users, langs, arts, chans, ups, ts)
+	err := retryDead(func() error {
+		_, err := s.pool.Exec(ctx, `INSERT INTO faqbot_votes AS v (user_hash, lang, article, channel, up, t)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::timestamptz[])
+			ON CONFLICT (user_hash, lang, article) DO UPDATE
+			SET channel = EXCLUDED.channel, up = EXCLUDED.up, t = EXCLUDED.t
+			WHERE v.t <= EXCLUDED.t`, users, langs, arts, chans, ups, ts)
+		return err
+	})
 	return wrap("votes", err)
 }
 
