@@ -45,6 +45,7 @@ type config struct {
 	Addr          string
 	AdminToken    string
 	Retention     time.Duration
+	LogMax        int // query-log entries kept at most (FAQBOT_LOG_MAX)
 	AnswerTimeout time.Duration
 	MaxConns      int // connections open at once (FAQBOT_MAX_CONNS)
 	// connections one client keeps open at once (FAQBOT_MAX_CONNS_PER_CLIENT)
@@ -112,11 +113,11 @@ func defaultConfig() *config {
 	c := &config{
 		Data: "./data", Addr: ":8080", LogLevel: "info",
 		Retention: 90 * 24 * time.Hour, AnswerTimeout: 10 * time.Second, MaxConns: defaultMaxConns,
-		MaxConnsPerClient: defaultMaxConnsPerClient,
-		WeChat:            wechat.DefaultConfig(),
-		Since:             7 * 24 * time.Hour,
-		from:              map[string]string{},
-		stderr:            io.Discard,
+		MaxConnsPerClient: defaultMaxConnsPerClient, LogMax: defaultLogMax,
+		WeChat: wechat.DefaultConfig(),
+		Since:  7 * 24 * time.Hour,
+		from:   map[string]string{},
+		stderr: io.Discard,
 	}
 	// keyOf is the key c.from uses for an environment variable: its flag's
 	// name when it has one.
@@ -180,6 +181,14 @@ func defaultConfig() *config {
 			c.envErrs = append(c.envErrs, fmt.Errorf("FAQBOT_MAX_CONNS_PER_CLIENT: %q is not a number of connections (0 = no cap)", v))
 		} else {
 			c.MaxConnsPerClient = n
+		}
+	}
+	if v := strings.TrimSpace(os.Getenv("FAQBOT_LOG_MAX")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			c.envErrs = append(c.envErrs, fmt.Errorf("FAQBOT_LOG_MAX: %q is not a number of questions (0 = no bound)", v))
+		} else {
+			c.LogMax = n
 		}
 	}
 	dur(&c.Retention, "FAQBOT_RETENTION")
@@ -269,6 +278,7 @@ func serveFlags(fs *flag.FlagSet, c *config) {
 	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "connections open at once (idle ones closed first near it), 0 = no cap [FAQBOT_MAX_CONNS]")
 	fs.IntVar(&c.MaxConnsPerClient, "max-conns-per-client", c.MaxConnsPerClient, "connections one client address (IPv6: /64) keeps open at once; trusted proxies exempt; 0 = no cap [FAQBOT_MAX_CONNS_PER_CLIENT]")
 	fs.Var(durationFlag{&c.Retention}, "retention", "how long the question log is kept [FAQBOT_RETENTION]")
+	fs.IntVar(&c.LogMax, "log-max", c.LogMax, "questions the question log keeps at most, the oldest removed by the hourly sweep; 0 = no bound [FAQBOT_LOG_MAX]")
 	fs.Var(durationFlag{&c.WeChat.MaxAge}, "wechat-max-age", "how far a WeChat timestamp may be from now, 0 = no check [WECHAT_MAX_AGE]")
 	fs.Var(durationFlag{&c.WeChat.Budget}, "wechat-budget", "answer within this or reply \"success\" [WECHAT_BUDGET]")
 }

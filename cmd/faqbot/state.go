@@ -57,9 +57,10 @@ func openStateSpool(ctx context.Context, cfg *config, onError func(op string, er
 		if err != nil {
 			return nil, nil, err
 		}
+		s.SetLogLimit(cfg.LogMax)
 		return s, s.Close, nil
 	}
-	pg, err := postgres.Open(ctx, cfg.State, postgres.Options{OnError: onError})
+	pg, err := postgres.Open(ctx, cfg.State, postgres.Options{OnError: onError, LogMax: cfg.LogMax})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -75,6 +76,11 @@ func openStateSpool(ctx context.Context, cfg *config, onError func(op string, er
 	s := resilient.New(pg, opts)
 	return s, s.Close, nil
 }
+
+// defaultLogMax bounds the question log (FAQBOT_LOG_MAX): at about 360 B a
+// question on disk, some 360 MB; the hourly sweep removes the oldest beyond
+// it, as it removes those past FAQBOT_RETENTION.
+const defaultLogMax = 1_000_000
 
 // redactURL hides a password in a URL for messages.
 func redactURL(u string) string {

@@ -23,6 +23,8 @@
 //     them from the file: a clean restart keeps them, a crash loses them all
 //     (a follow-up asked across it is read on its own) and never brings back
 //     an older value. A question never waits for the disk for them.
+//   - Sweep removes expired values, the query log and votes past the
+//     retention, and the oldest query-log entries beyond SetLogLimit.
 //   - One process at a time: a second Open gets ErrLocked within two seconds.
 //   - Spool (OpenSpool, its own file vote-spool.db) is a durable queue of
 //     votes, each Append committed and fsync'd (concurrent ones share the

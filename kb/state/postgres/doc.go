@@ -27,8 +27,9 @@
 //     5 s). Delivery is at least once: a COPY whose commit succeeded but whose
 //     answer was lost is written again.
 //   - Sweep is plain DELETE ... WHERE expires < now (and older than the
-//     retention for the log and votes): several replicas sweeping at once
-//     each remove a row at most once.
+//     retention for the log and votes, and the oldest log entries beyond
+//     Options.LogMax): several replicas sweeping at once each remove a row
+//     at most once.
 //   - Migrations are embedded (migrations/NNNN_name.sql), recorded in
 //     faqbot_schema_migrations and applied at Open, each in a transaction,
 //     under pg_advisory_lock: replicas starting at once apply them once, and

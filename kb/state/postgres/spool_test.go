@@ -233,3 +233,23 @@ func TestFirstCallsAfterRestart(t *testing.T) {
 		t.Errorf("first report after the restart: %d questions, %v", rep.Questions, err)
 	}
 }
+
+// TestLogMax: with Options.LogMax, Sweep keeps the newest entries of the
+// query log up to the bound, whatever the retention.
+func TestLogMax(t *testing.T) {
+	s := openURL(t, freshURL(t), Options{LogMax: 100})
+	defer s.Close()
+	t0 := time.Now().Add(-time.Hour)
+	for i := range 250 {
+		s.RecordQuestion(kb.LogEntry{Time: t0.Add(time.Duration(i) * time.Second), Channel: "api", Lang: "zh", Question: fmt.Sprint("q", i)})
+	}
+	n, err := s.Sweep(time.Now(), 0)
+	if err != nil || n != 150 {
+		t.Fatalf("Sweep removed %d, %v; want 150", n, err)
+	}
+	var kept []string
+	s.Log(time.Time{}, func(e kb.LogEntry) error { kept = append(kept, e.Question); return nil })
+	if len(kept) != 100 || kept[0] != "q150" || kept[99] != "q249" {
+		t.Errorf("kept %d entries, %v ... %v; want q150 to q249", len(kept), kept[:1], kept[len(kept)-1:])
+	}
+}

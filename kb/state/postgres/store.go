@@ -28,6 +28,9 @@ type Options struct {
 	LogQueue int
 	// MaxConns bounds the connection pool (default pgxpool's: max(4, CPUs)).
 	MaxConns int32
+	// LogMax bounds the query log: each Sweep removes the oldest entries
+	// beyond it, besides those past the retention (0: no bound).
+	LogMax int
 }
 
 // ErrClosed is returned for writes after Close.
@@ -559,6 +562,15 @@ func (s *Store) Sweep(now time.Time, retention time.Duration) (int, error) {
 	}
 	if err := del(`DELETE FROM faqbot_temp WHERE expires < $1`, now); err != nil {
 		return n, err
+	}
+	if s.opts.LogMax > 0 {
+		tag, err := s.pool.Exec(ctx, `DELETE FROM faqbot_log WHERE id IN (
+			SELECT id FROM faqbot_log ORDER BY t, id
+			LIMIT greatest((SELECT count(*) FROM faqbot_log) - $1, 0))`, s.opts.LogMax)
+		n += int(tag.RowsAffected())
+		if err != nil {
+			return n, wrap("sweep", err)
+		}
 	}
 	if retention <= 0 {
 		return n, nil
