@@ -2,9 +2,9 @@ package state
 
 import (
 	"errors"
-	"fmt"
 	"faqbot/kb"
 	"faqbot/kb/state/statetest"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
