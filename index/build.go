@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"faqbot/kb"
 )
@@ -123,14 +125,30 @@ func fill(ctx context.Context, bi bleve.Index, k *kb.KB, lang string) error {
 	return nil
 }
 
+// ErrLocked is returned by Open (and OpenOrBuild, OpenCurrent) when another
+// process holds the index: a second faqbot on the same data directory.
+var ErrLocked = errors.New("index is in use by another faqbot")
+
+// LockTimeout is how long Open waits for another process's lock on the
+// index before it returns ErrLocked.
+var LockTimeout = 2 * time.Second
+
 // Open opens an index built earlier at dir for the same knowledge base k.
+//
+// When another process holds the index, Open fails with ErrLocked after
+// LockTimeout instead of waiting for ever.
 func Open(k *kb.KB, dir string) (*Index, error) {
 	bis := map[string]bleve.Index{}
 	for _, lang := range kb.Languages {
-		bi, err := bleve.Open(filepath.Join(dir, lang))
+		// Another process holding the index (a second server on the same
+		// -data) makes bbolt wait for its lock: give up after LockTimeout.
+		bi, err := bleve.OpenUsing(filepath.Join(dir, lang), map[string]any{"bolt_timeout": LockTimeout.String()})
 		if err != nil {
 			for _, b := range bis {
 				b.Close()
+			}
+			if errors.Is(err, bolterrors.ErrTimeout) {
+				return nil, fmt.Errorf("open index %s: %w", dir, ErrLocked)
 			}
 			return nil, fmt.Errorf("open index %s: %w", dir, err)
 		}

@@ -39,6 +39,12 @@ type LogEntry struct {
 // ErrBadVote matches (with errors.Is) a vote no store accepts.
 var ErrBadVote = errors.New("bad vote")
 
+// ErrBusy matches (with errors.Is) a write a store refused for want of
+// room, not for what it holds (kb/state/resilient's vote spool is full): the
+// record was not kept, and the caller should say "try again later" (HTTP
+// 503) rather than acknowledge it.
+var ErrBusy = errors.New("state store busy: try again later")
+
 // ValidateVote reports whether a store can keep v: it needs an article id
 // without '/' (the bbolt store's key separator; every backend agrees).
 func ValidateVote(v Vote) error {

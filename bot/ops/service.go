@@ -37,8 +37,17 @@ func (s *Service) Reindex(ctx context.Context) (ReindexReport, error) {
 	return s.Reindexer.Run(ctx)
 }
 
-// Report is the curator's report over the last period.
+// MaxReportPeriod bounds a report's period: a longer one (since=1e300d,
+// whose parse overflows to a negative duration, included) reports the last
+// MaxReportPeriod, longer than any retention.
+const MaxReportPeriod = 10 * 365 * 24 * time.Hour
+
+// Report is the curator's report over the last period (at most
+// MaxReportPeriod; a negative period, an overflow, counts as the maximum).
 func (s *Service) Report(period time.Duration) (Report, error) {
+	if period < 0 || period > MaxReportPeriod {
+		period = MaxReportPeriod
+	}
 	return s.ReportSince(time.Now().Add(-period), DefaultReportTop)
 }
 

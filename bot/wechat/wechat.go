@@ -214,6 +214,13 @@ func (w *Server) verifyURL(rw http.ResponseWriter, r *http.Request) error {
 		echo = string(plain)
 	} else if !signatureOK(q.Get("signature"), w.cfg.Token, ts, nonce) {
 		return reject(http.StatusUnauthorized, "bad signature", nil)
+	} else if w.fresh(ts) && echo != "" {
+		// A plain URL check's signature is a push's (token, timestamp,
+		// nonce): claim it for the URL check, so that whoever sees the
+		// check cannot send one message under it.
+		if err := w.claimSignatureFor(r.Context(), q, urlCheckClaim); err != nil {
+			return err
+		}
 	}
 	if !w.fresh(ts) {
 		return reject(http.StatusUnauthorized, "stale or bad timestamp", nil)
@@ -255,12 +262,22 @@ func (w *Server) receive(rw http.ResponseWriter, r *http.Request, start time.Tim
 // is refused. A store failure is logged and the message let through: the
 // timestamp check still bounds the exposure.
 func (w *Server) claimSignature(ctx context.Context, q url.Values, m *message) error {
+	return w.claimSignatureFor(ctx, q, w.dedupKey(m))
+}
+
+// urlCheckClaim is what a plain URL check claims its signature for: a
+// repeated check passes, a push under the same signature does not.
+const urlCheckClaim = "url-check"
+
+// claimSignatureFor claims a plain-mode signature for use (a message's
+// dedupe key, or urlCheckClaim).
+func (w *Server) claimSignatureFor(ctx context.Context, q url.Values, use string) error {
 	ttl := 2 * w.cfg.MaxAge // a timestamp is accepted MaxAge either side of it
 	if ttl == 0 {
 		ttl = sigTTLNoMaxAge
 	}
 	key := q.Get("timestamp") + ":" + q.Get("nonce") + ":" + strings.ToLower(q.Get("signature"))
-	mine := []byte(w.dedupKey(m))
+	mine := []byte(use)
 	claimed, first, err := w.st.ClaimTemp(kindSig, key, mine, ttl)
 	switch {
 	case err != nil:

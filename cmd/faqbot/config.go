@@ -48,8 +48,11 @@ type config struct {
 	Addr          string
 	AdminToken    string
 	Retention     time.Duration
+	LogMax        int // query-log entries kept at most (FAQBOT_LOG_MAX)
 	AnswerTimeout time.Duration
 	MaxConns      int // connections open at once (FAQBOT_MAX_CONNS)
+	// connections one client keeps open at once (FAQBOT_MAX_CONNS_PER_CLIENT)
+	MaxConnsPerClient int
 
 	Telegram telegram.Config
 
@@ -79,7 +82,8 @@ var envFlags = map[string]string{
 // environment-only setting gets its line here.
 var envOnly = []struct{ name, help string }{
 	{"FAQBOT_ADMIN_TOKEN", "bearer token for POST /admin/reindex and GET /admin/stats (unset: /admin/* answer 403); also read by reindex -server and stats -server"},
-	{"FAQBOT_RELAY_SECRET", "HMAC secret relays sign /api/* requests with (unset: unsigned requests accepted)"},
+	{"FAQBOT_RELAY_SECRET", "HMAC secret relays sign /api/* requests with (unset: unsigned requests accepted, rate-limited per client, their user ids namespaced by the client's address)"},
+	{"FAQBOT_RELAY_OPEN_FROM", "comma-separated IPs/CIDRs of a private network whose unsigned /api/* requests are trusted like signed ones (not rate-limited, user ids as given); unset: none"},
 	{"TELEGRAM_TOKEN", "Telegram bot token: turns the Telegram front end on"},
 	{"TELEGRAM_API_ENDPOINT", "Bot API base URL (default: Telegram's; e.g. a local Bot API server)"},
 	{"TELEGRAM_WEBHOOK_URL", "public https URL of POST /telegram: webhook mode instead of long polling"},
@@ -112,6 +116,7 @@ func defaultConfig() *config {
 	c := &config{
 		Data: "./data", Addr: ":8080", LogLevel: "info",
 		Retention: 90 * 24 * time.Hour, AnswerTimeout: 10 * time.Second, MaxConns: defaultMaxConns,
+		MaxConnsPerClient: defaultMaxConnsPerClient, LogMax: defaultLogMax,
 		WeChat: wechat.DefaultConfig(),
 		Since:  7 * 24 * time.Hour,
 		from:   map[string]string{},
@@ -158,12 +163,35 @@ func defaultConfig() *config {
 		}
 		c.Web.TrustedProxies = p
 	}
+	if v := strings.TrimSpace(os.Getenv("FAQBOT_RELAY_OPEN_FROM")); v != "" {
+		p, err := web.ParseTrustedProxies(v)
+		if err != nil {
+			c.envErrs = append(c.envErrs, fmt.Errorf("FAQBOT_RELAY_OPEN_FROM: %w", err))
+		}
+		c.Web.OpenFrom = p
+	}
 	if v := strings.TrimSpace(os.Getenv("FAQBOT_MAX_CONNS")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
 			c.envErrs = append(c.envErrs, fmt.Errorf("FAQBOT_MAX_CONNS: %q is not a number of connections (0 = no cap)", v))
 		} else {
 			c.MaxConns = n
+		}
+	}
+	if v := strings.TrimSpace(os.Getenv("FAQBOT_MAX_CONNS_PER_CLIENT")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			c.envErrs = append(c.envErrs, fmt.Errorf("FAQBOT_MAX_CONNS_PER_CLIENT: %q is not a number of connections (0 = no cap)", v))
+		} else {
+			c.MaxConnsPerClient = n
+		}
+	}
+	if v := strings.TrimSpace(os.Getenv("FAQBOT_LOG_MAX")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			c.envErrs = append(c.envErrs, fmt.Errorf("FAQBOT_LOG_MAX: %q is not a number of questions (0 = no bound)", v))
+		} else {
+			c.LogMax = n
 		}
 	}
 	dur(&c.Retention, "FAQBOT_RETENTION")
@@ -255,8 +283,10 @@ func statsFlags(fs *flag.FlagSet, c *config) {
 func serveFlags(fs *flag.FlagSet, c *config) {
 	stateFlag(fs, c)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address [FAQBOT_ADDR]")
-	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "connections open at once, 0 = no cap [FAQBOT_MAX_CONNS]")
+	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "connections open at once (idle ones closed first near it), 0 = no cap [FAQBOT_MAX_CONNS]")
+	fs.IntVar(&c.MaxConnsPerClient, "max-conns-per-client", c.MaxConnsPerClient, "connections one client address (IPv6: /64) keeps open at once; trusted proxies exempt; 0 = no cap [FAQBOT_MAX_CONNS_PER_CLIENT]")
 	fs.Var(durationFlag{&c.Retention}, "retention", "how long the question log is kept [FAQBOT_RETENTION]")
+	fs.IntVar(&c.LogMax, "log-max", c.LogMax, "questions the question log keeps at most, the oldest removed by the hourly sweep; 0 = no bound [FAQBOT_LOG_MAX]")
 	fs.Var(durationFlag{&c.WeChat.MaxAge}, "wechat-max-age", "how far a WeChat timestamp may be from now, 0 = no check [WECHAT_MAX_AGE]")
 	fs.Var(durationFlag{&c.WeChat.Budget}, "wechat-budget", "answer within this or reply \"success\" [WECHAT_BUDGET]")
 }

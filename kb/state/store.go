@@ -55,7 +55,12 @@ type Store struct {
 	vol     *volatile // Volatile's values
 	// onLogError reports a failed background log write (set by SetLogErrorHandler).
 	onLogError func(error)
+	logMax     int // Sweep keeps at most this many query-log entries (0: no bound)
 }
+
+// SetLogLimit bounds the query log: each Sweep removes the oldest entries
+// beyond n (besides those past the retention). 0 means no bound.
+func (s *Store) SetLogLimit(n int) { s.logMax = max(n, 0) }
 
 // SetLogErrorHandler sets where failed background writes of the query log
 // are reported (a logger); call it before the first RecordQuestion.
@@ -369,6 +374,18 @@ func (s *Store) Sweep(now time.Time, retention time.Duration) (int, error) {
 		c := tx.Bucket(bucketTemp).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if len(v) < 8 || int64(binary.BigEndian.Uint64(v[:8])) < now.UnixNano() {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		if s.logMax > 0 {
+			c = tx.Bucket(bucketLog).Cursor()
+			for over := tx.Bucket(bucketLog).Stats().KeyN - s.logMax; over > 0; over-- {
+				if k, _ := c.First(); k == nil {
+					break
+				}
 				if err := c.Delete(); err != nil {
 					return err
 				}

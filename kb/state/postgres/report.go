@@ -25,6 +25,15 @@ func (s *Store) Report(since time.Time, top int) (kb.Report, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), max(s.opts.Timeout, time.Minute))
 	defer cancel()
+	err := retryDead(func() error {
+		return s.report1(ctx, &rep, since, limit)
+	})
+	return rep, wrap("report", err)
+}
+
+// report1 fills rep in one read-only transaction.
+func (s *Store) report1(ctx context.Context, rep *kb.Report, since time.Time, limit *int64) error {
+	*rep = kb.Report{Since: since, ByChannel: map[string]kb.Outcome{}, ByLang: map[string]kb.Outcome{}}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		// Asked and answered, per channel and per language.
 		rows, err := tx.Query(ctx, `SELECT GROUPING(channel) = 0, coalesce(channel, lang),
@@ -136,12 +145,12 @@ func (s *Store) Report(since time.Time, top int) (kb.Report, error) {
 		return err
 	})
 	if err != nil {
-		return rep, wrap("report", err)
+		return err
 	}
 	for _, m := range []map[string]kb.Outcome{rep.ByChannel, rep.ByLang} {
 		for k, o := range m {
 			m[k] = o.WithRates()
 		}
 	}
-	return rep, nil
+	return nil
 }

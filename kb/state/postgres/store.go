@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"faqbot/kb"
@@ -27,6 +28,9 @@ type Options struct {
 	LogQueue int
 	// MaxConns bounds the connection pool (default pgxpool's: max(4, CPUs)).
 	MaxConns int32
+	// LogMax bounds the query log: each Sweep removes the oldest entries
+	// beyond it, besides those past the retention (0: no bound).
+	LogMax int
 }
 
 // ErrClosed is returned for writes after Close.
@@ -299,12 +303,79 @@ func (s *Store) RecordVote(v kb.Vote) error {
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
-	_, err := s.pool.Exec(ctx, `INSERT INTO faqbot_votes AS v (user_hash, lang, article, channel, up, t)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (user_hash, lang, article) DO UPDATE
-		SET channel = EXCLUDED.channel, up = EXCLUDED.up, t = EXCLUDED.t
-		WHERE v.t <= EXCLUDED.t`, v.UserHash, v.Lang, v.Article, v.Channel, v.Up, v.Time)
+	err := retryDead(func() error {
+		_, err := s.pool.Exec(ctx, `INSERT INTO faqbot_votes AS v (user_hash, lang, article, channel, up, t)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (user_hash, lang, article) DO UPDATE
+			SET channel = EXCLUDED.channel, up = EXCLUDED.up, t = EXCLUDED.t
+			WHERE v.t <= EXCLUDED.t`, v.UserHash, v.Lang, v.Article, v.Channel, v.Up, v.Time)
+		return err
+	})
 	return wrap("vote", err)
+}
+
+// RecordVotes stores many votes in one statement (a multi-row upsert from
+// arrays), as RecordVote would one by one: the latest by vote time wins,
+// within the batch too. Bad votes (kb.ValidateVote) are skipped. This is how
+// kb/state/resilient writes back the votes it spooled during an outage, some
+// tens of thousands a second, far faster than votes arrive.
+func (s *Store) RecordVotes(vs []kb.Vote) error {
+	type key struct{ user, lang, article string }
+	latest := make(map[key]int, len(vs))
+	var keep []kb.Vote
+	now := time.Now()
+	for _, v := range vs {
+		if kb.ValidateVote(v) != nil {
+			continue
+		}
+		if v.Time.IsZero() {
+			v.Time = now
+		}
+		k := key{v.UserHash, v.Lang, v.Article}
+		if i, ok := latest[k]; ok {
+			if !v.Time.Before(keep[i].Time) {
+				keep[i] = v
+			}
+			continue
+		}
+		latest[k] = len(keep)
+		keep = append(keep, v)
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	users, langs, arts, chans := make([]string, len(keep)), make([]string, len(keep)), make([]string, len(keep)), make([]string, len(keep))
+	ups, ts := make([]bool, len(keep)), make([]time.Time, len(keep))
+	for i, v := range keep {
+		users[i], langs[i], arts[i], chans[i], ups[i], ts[i] = v.UserHash, v.Lang, v.Article, v.Channel, v.Up, v.Time
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), max(s.opts.Timeout, 10*time.Second))
+	defer cancel()
+	err := retryDead(func() error {
+		_, err := s.pool.Exec(ctx, `INSERT INTO faqbot_votes AS v (user_hash, lang, article, channel, up, t)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::timestamptz[])
+			ON CONFLICT (user_hash, lang, article) DO UPDATE
+			SET channel = EXCLUDED.channel, up = EXCLUDED.up, t = EXCLUDED.t
+			WHERE v.t <= EXCLUDED.t`, users, langs, arts, chans, ups, ts)
+		return err
+	})
+	return wrap("votes", err)
+}
+
+// retryDead runs fn again when it failed before anything reached the
+// server (pgconn.SafeToRetry): after a database restart the pool still
+// holds connections to the old server, each failing once on first use, so
+// the first calls after the return would fail for nothing. A few tries
+// (the pool's idle connections die one by one) then the error.
+func retryDead(fn func() error) error {
+	err := fn()
+	for range 4 {
+		if err == nil || !pgconn.SafeToRetry(err) {
+			return err
+		}
+		err = fn()
+	}
+	return err
 }
 
 // RecordQuestion queues an entry for the query log. A background writer
@@ -397,9 +468,12 @@ func (s *Store) FlushLog() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.Timeout+time.Duration(len(batch))*10*time.Microsecond)
 	defer cancel()
-	_, err := s.pool.CopyFrom(ctx, pgx.Identifier{"faqbot_log"},
-		[]string{"t", "channel", "lang", "question", "qkey", "article", "reason", "score", "latency_ns", "context"},
-		pgx.CopyFromRows(rows))
+	err := retryDead(func() error {
+		_, err := s.pool.CopyFrom(ctx, pgx.Identifier{"faqbot_log"},
+			[]string{"t", "channel", "lang", "question", "qkey", "article", "reason", "score", "latency_ns", "context"},
+			pgx.CopyFromRows(rows))
+		return err
+	})
 	if err == nil {
 		return nil
 	}
@@ -488,6 +562,15 @@ func (s *Store) Sweep(now time.Time, retention time.Duration) (int, error) {
 	}
 	if err := del(`DELETE FROM faqbot_temp WHERE expires < $1`, now); err != nil {
 		return n, err
+	}
+	if s.opts.LogMax > 0 {
+		tag, err := s.pool.Exec(ctx, `DELETE FROM faqbot_log WHERE id IN (
+			SELECT id FROM faqbot_log ORDER BY t, id
+			LIMIT greatest((SELECT count(*) FROM faqbot_log) - $1, 0))`, s.opts.LogMax)
+		n += int(tag.RowsAffected())
+		if err != nil {
+			return n, wrap("sweep", err)
+		}
 	}
 	if retention <= 0 {
 		return n, nil
