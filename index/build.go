@@ -22,11 +22,13 @@ import (
 // Index is a searchable knowledge base: the Bleve index plus the term
 // statistics the confidence score needs. It is safe for concurrent searches.
 type Index struct {
-	bi    map[string]bleve.Index // one per language: a search never filters by language
-	kb    *kb.KB
-	an    analysis.Analyzer
-	langs map[string]*langStats
-	syn   [][]synTerm
+	bi map[string]bleve.Index // one per language: a search never filters by language
+	kb *kb.KB
+	an analysis.Analyzer
+	// fillers are the words that never count as missing (missing.go).
+	fillers fillers
+	langs   map[string]*langStats
+	syn     [][]synTerm
 	// synTerms are the synonym groups' terms as expand looks for them.
 	synTerms TermGroups
 	params   Params
@@ -71,7 +73,7 @@ func Build(ctx context.Context, k *kb.KB, dir string) (*Index, error) {
 		}
 	}
 	for _, lang := range kb.Languages {
-		m, err := newMapping()
+		m, err := newMapping(k.WordTexts("stopwords-zh"))
 		if err != nil {
 			return nil, err
 		}
@@ -168,7 +170,7 @@ func wrap(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 		return &Index{bi: bis}, errors.New("index has no faqbot analyzer: rebuild it")
 	}
 	an = fastAnalyzer(an)
-	ix := &Index{bi: bis, kb: k, an: an, langs: map[string]*langStats{}, params: DefaultParams, vocab: map[string]int{}}
+	ix := &Index{bi: bis, kb: k, an: an, fillers: newFillers(k, an), langs: map[string]*langStats{}, params: DefaultParams, vocab: map[string]int{}}
 	sets := map[string]*sets{}
 	for _, lang := range kb.Languages {
 		vocab := ix.vocab

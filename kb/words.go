@@ -5,9 +5,10 @@ import (
 	"strings"
 )
 
-// WordsFile holds the word lists the engine reads messages with: greetings,
-// thanks, health and off-topic cues, follow-up cues, the cue words a
-// follow-up is stripped of, and places with their aliases. They are content:
+// WordsFile holds the word lists the engine and the index read messages
+// with: greetings, thanks, health and off-topic cues, follow-up cues, the
+// cue words a follow-up is stripped of, stop words and fillers, and places
+// with their aliases. They are content:
 // curators edit them like the articles, and lint checks them.
 const WordsFile = "words.txt"
 
@@ -27,6 +28,9 @@ var WordLists = []string{
 	"followup-ref-en",  // ... holding one as a word (it, that)
 	"strip-zh",         // cue words and particles a follow-up is stripped of, to leave what it adds
 	"strip-en",         // the same for English, whole words
+	"stopwords-zh",     // Chinese function words the index's analyzer leaves out (index/mapping.go)
+	"fillers-zh",       // how a Chinese question is asked, never a missing term (index/missing.go); a character or a word
+	"fillers-en",       // the same for English words
 	"places",           // 上海::shanghai — a place, its province (上海 for a municipality) and Latin spellings
 }
 
