@@ -165,6 +165,9 @@ func TestKubernetes(t *testing.T) {
 		// Telegram off until configured: a webhook URL without a token
 		// would stop every pod from starting.
 		{"no Telegram webhook URL by default", get(objs["ConfigMap/faqbot-env"], "data", "TELEGRAM_WEBHOOK_URL"), nil},
+		// The ingress is the TCP peer: without trusted proxies every
+		// visitor shares one client's limits.
+		{"trusted proxies set", str(objs["ConfigMap/faqbot-env"], "data", "FAQBOT_TRUSTED_PROXIES") != "", true},
 	}
 	for _, ch := range checks {
 		if ch.got != ch.want {

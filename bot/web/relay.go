@@ -385,24 +385,34 @@ func (rl *Relay) decode(w http.ResponseWriter, r *http.Request, kind string, v a
 // strictKeys refuses what encoding/json lets through in an object that
 // decoded: a key given twice (the last would silently win) and a key that
 // matches a field only when case is ignored ("Question" for "question"),
-// with a 400 naming the key. Unknown keys are still ignored.
+// with a 400 naming the key. Unknown keys are still ignored. body is valid
+// JSON (Unmarshal took it): one pass over its top-level keys, without
+// allocating for the usual few plain keys.
 func strictKeys(body []byte, v any) error {
 	fields := jsonFields(v)
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil // not an object: Unmarshal already refused it
+	var seenBuf [8]string
+	seen := seenBuf[:0]
+	i := skipSpace(body, 0)
+	if i >= len(body) || body[i] != '{' {
+		return nil
 	}
-	seen := map[string]bool{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil
+	i++
+	for {
+		i = skipSpace(body, i)
+		if i >= len(body) || body[i] != '"' {
+			return nil // '}' (or something Unmarshal would not have taken)
 		}
-		key, _ := t.(string)
-		if seen[key] {
+		end := skipString(body, i)
+		key := string(body[i+1 : end-1])
+		if strings.IndexByte(key, '\\') >= 0 {
+			if json.Unmarshal(body[i:end], &key) != nil {
+				return nil
+			}
+		}
+		if slices.Contains(seen, key) {
 			return fail(http.StatusBadRequest, fmt.Sprintf("bad JSON: key %q given twice", key))
 		}
-		seen[key] = true
+		seen = append(seen, key)
 		if !slices.Contains(fields, key) {
 			for _, f := range fields {
 				if strings.EqualFold(f, key) {
@@ -410,33 +420,96 @@ func strictKeys(body []byte, v any) error {
 				}
 			}
 		}
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
+		i = skipSpace(body, end)
+		if i >= len(body) || body[i] != ':' {
 			return nil
 		}
+		i = skipValue(body, skipSpace(body, i+1))
+		i = skipSpace(body, i)
+		if i >= len(body) || body[i] != ',' {
+			return nil
+		}
+		i++
 	}
-	return nil
 }
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the string starting at b[i] == '"'.
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(b)
+}
+
+// skipValue returns the index just past the (valid) JSON value at b[i].
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for i < len(b) {
+		switch b[i] {
+		case '"':
+			i = skipString(b, i)
+			if depth == 0 {
+				return i
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i // the enclosing object's end
+			}
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case ',':
+			if depth == 0 {
+				return i
+			}
+		}
+		i++
+	}
+	return i
+}
+
+// jsonFieldsOf caches jsonFields by type.
+var jsonFieldsOf sync.Map // reflect.Type → []string
 
 // jsonFields are the JSON keys of the struct v points to.
 func jsonFields(v any) []string {
 	t := reflect.TypeOf(v)
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
+	if f, ok := jsonFieldsOf.Load(t); ok {
+		return f.([]string)
 	}
-	if t.Kind() != reflect.Struct {
-		return nil
+	st := t
+	for st.Kind() == reflect.Pointer {
+		st = st.Elem()
 	}
 	var out []string
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name == "" {
-			name = t.Field(i).Name
-		}
-		if name != "-" {
-			out = append(out, name)
+	if st.Kind() == reflect.Struct {
+		for i := range st.NumField() {
+			name, _, _ := strings.Cut(st.Field(i).Tag.Get("json"), ",")
+			if name == "" {
+				name = st.Field(i).Name
+			}
+			if name != "-" {
+				out = append(out, name)
+			}
 		}
 	}
+	jsonFieldsOf.Store(t, out)
 	return out
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -450,6 +451,9 @@ func TestStrictKeysAndRoutes(t *testing.T) {
 		{"plain", "/api/ask", `{"question":"医保卡丢了怎么办","user":"u"}`, 200, ""},
 		{"unknown key ignored", "/api/ask", `{"question":"医保卡丢了怎么办","extra":{"question":1}}`, 200, ""},
 		{"duplicate key", "/api/ask", `{"question":"医保卡丢了怎么办","question":"别的"}`, 400, `\"question\" given twice`},
+		{"duplicate key, one escaped", "/api/ask", `{"question":"医保卡丢了怎么办","\u0071uestion":"别的"}`, 400, "given twice"},
+		{"nested keys are not top-level keys", "/api/ask", ` { "extra" : {"question":1,"question":[{"}":"]"}]} , "question":"医保卡丢了怎么办", "n":-1.5e3,"b":true,"z":null } `, 200, ""},
+		{"strings with braces and escaped quotes", "/api/ask", `{"x":"{\"question\":}","question":"医保卡丢了怎么办"}`, 200, ""},
 		{"duplicate user", "/api/feedback", `{"id":"lost-card","lang":"zh","up":true,"user":"a","user":"b"}`, 400, "given twice"},
 		{"case-folded key", "/api/ask", `{"Question":"医保卡丢了怎么办"}`, 400, "case-sensitive"},
 		{"case-folded key beside the real one", "/api/feedback", `{"id":"lost-card","lang":"zh","up":true,"user":"a","UP":false}`, 400, "case-sensitive"},
@@ -462,4 +466,57 @@ func TestStrictKeysAndRoutes(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d containing %q", tc.name, code, body, tc.code, tc.want)
 		}
 	}
+}
+
+// strictKeysRef is strictKeys by encoding/json's tokenizer: the reference
+// FuzzStrictKeys holds the one-pass scanner to.
+func strictKeysRef(body []byte, v any) error {
+	fields := jsonFields(v)
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		key, _ := t.(string)
+		if seen[key] {
+			return fail(http.StatusBadRequest, fmt.Sprintf("bad JSON: key %q given twice", key))
+		}
+		seen[key] = true
+		if !slices.Contains(fields, key) {
+			for _, f := range fields {
+				if strings.EqualFold(f, key) {
+					return fail(http.StatusBadRequest, fmt.Sprintf("bad JSON: key %q: keys are case-sensitive, want %q", key, f))
+				}
+			}
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// FuzzStrictKeys: on every body Unmarshal takes, the one-pass key scanner
+// gives exactly the tokenizer's verdict.
+func FuzzStrictKeys(f *testing.F) {
+	for _, s := range []string{`{"question":"q","user":"u"}`, `{"question":"a","question":"b"}`, `{"Question":"q"}`,
+		`{"x":{"question":1},"question":"q"}`, `{"\u0071uestion":"q","question":"r"}`, ` {"x" : [1,{"}":"]"}], "y":"\"}"} `, `{}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var req relayAskRequest
+		if json.Unmarshal([]byte(s), &req) != nil {
+			return
+		}
+		got, want := strictKeys([]byte(s), &req), strictKeysRef([]byte(s), &req)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%q: scanner %v, tokenizer %v", s, got, want)
+		}
+	})
 }

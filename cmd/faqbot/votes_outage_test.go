@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,7 +23,8 @@ import (
 // outage): a server on PostgreSQL state takes a flood of signed votes
 // through POST /api/feedback while PostgreSQL stops and starts again; every
 // vote answered {"ok": true} is in the database soon after its return (the
-// spool under -data), and /metrics shows the spool.
+// spool under -data), and /metrics shows the spool. FAQBOT_OUTAGE_SECONDS
+// sets the outage (the bar is 15).
 func TestServeVotesAcrossOutage(t *testing.T) {
 	pg, err := pgtest.Start()
 	if errors.Is(err, pgtest.ErrNotInstalled) {
@@ -78,7 +80,11 @@ func TestServeVotesAcrossOutage(t *testing.T) {
 	if err := pg.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(3 * time.Second)
+	outage := 3 * time.Second
+	if n, err := strconv.Atoi(os.Getenv("FAQBOT_OUTAGE_SECONDS")); err == nil && n > 0 {
+		outage = time.Duration(n) * time.Second
+	}
+	time.Sleep(outage)
 	if err := pg.Restart(); err != nil {
 		t.Fatal(err)
 	}

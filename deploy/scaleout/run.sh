@@ -186,14 +186,14 @@ for i in "${!PORTS[@]}"; do
 	if [[ $STATE == postgres ]]; then
 		# One state for all (FAQBOT_STATE), WeChat, Telegram (webhook mode,
 		# the fake Bot API) and the admin routes on, the relay unsigned and open to loopback (nginx).
-		env -u FAQBOT_RELAY_SECRET -u WECHAT_AES_KEY FAQBOT_RELAY_OPEN_FROM=127.0.0.1 FAQBOT_ADMIN_TOKEN="$ADMIN_TOKEN" WECHAT_TOKEN="$WECHAT_TOKEN" \
+		env -u FAQBOT_RELAY_SECRET -u WECHAT_AES_KEY FAQBOT_RELAY_OPEN_FROM=127.0.0.1 FAQBOT_TRUSTED_PROXIES=127.0.0.1 FAQBOT_ADMIN_TOKEN="$ADMIN_TOKEN" WECHAT_TOKEN="$WECHAT_TOKEN" \
 			TELEGRAM_TOKEN="$TG_TOKEN" TELEGRAM_API_ENDPOINT="http://127.0.0.1:$BOTAPI_PORT" \
 			TELEGRAM_WEBHOOK_URL=https://bot.example.org/telegram TELEGRAM_WEBHOOK_SECRET="$TG_SECRET" \
 			"$WORK/faqbot" serve -addr "127.0.0.1:$port" -data "$WORK/data$i" -log-level warn \
 			>"$WORK/replica$i.log" 2>&1 &
 	else
 		# No secrets: every replica answers POST /api/ask unsigned (open to loopback: nginx), nothing else on.
-		env -u FAQBOT_ADMIN_TOKEN -u FAQBOT_RELAY_SECRET -u TELEGRAM_TOKEN -u WECHAT_TOKEN -u FAQBOT_STATE FAQBOT_RELAY_OPEN_FROM=127.0.0.1 \
+		env -u FAQBOT_ADMIN_TOKEN -u FAQBOT_RELAY_SECRET -u TELEGRAM_TOKEN -u WECHAT_TOKEN -u FAQBOT_STATE FAQBOT_RELAY_OPEN_FROM=127.0.0.1 FAQBOT_TRUSTED_PROXIES=127.0.0.1 \
 			"$WORK/faqbot" serve -addr "127.0.0.1:$port" -data "$WORK/data$i" -log-level warn \
 			>"$WORK/replica$i.log" 2>&1 &
 	fi

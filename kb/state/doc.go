@@ -24,7 +24,11 @@
 //     (a follow-up asked across it is read on its own) and never brings back
 //     an older value. A question never waits for the disk for them.
 //   - Sweep removes expired values, the query log and votes past the
-//     retention, and the oldest query-log entries beyond SetLogLimit.
+//     retention, and the oldest query-log entries beyond SetLogLimit. The
+//     query-log entries it removes are kept as per-day aggregates (asked and
+//     answered per UTC day, channel, language and article), which Report
+//     adds in: questions, outcomes and top articles stay counted beyond the
+//     log (the unanswered questions' wording does not).
 //   - One process at a time: a second Open gets ErrLocked within two seconds.
 //   - Spool (OpenSpool, its own file vote-spool.db) is a durable queue of
 //     votes, each Append committed and fsync'd (concurrent ones share the

@@ -29,7 +29,9 @@
 //   - Sweep is plain DELETE ... WHERE expires < now (and older than the
 //     retention for the log and votes, and the oldest log entries beyond
 //     Options.LogMax): several replicas sweeping at once each remove a row
-//     at most once.
+//     at most once. Removed log entries are added, in the same statement,
+//     to per-day aggregates (faqbot_log_daily: asked per UTC day, channel,
+//     language and article), which Report adds in, as the bbolt store does.
 //   - Migrations are embedded (migrations/NNNN_name.sql), recorded in
 //     faqbot_schema_migrations and applied at Open, each in a transaction,
 //     under pg_advisory_lock: replicas starting at once apply them once, and

@@ -36,9 +36,13 @@ func (s *Store) report1(ctx context.Context, rep *kb.Report, since time.Time, li
 	*rep = kb.Report{Since: since, ByChannel: map[string]kb.Outcome{}, ByLang: map[string]kb.Outcome{}}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		// Asked and answered, per channel and per language.
+		// With the per-day aggregates of the entries the sweep removed
+		// (the whole day of since counts).
 		rows, err := tx.Query(ctx, `SELECT GROUPING(channel) = 0, coalesce(channel, lang),
-				count(*), count(*) FILTER (WHERE article <> '')
-			FROM faqbot_log WHERE t >= $1
+				sum(n)::bigint, coalesce(sum(n) FILTER (WHERE article <> ''), 0)::bigint
+			FROM (SELECT channel, lang, article, 1::bigint AS n FROM faqbot_log WHERE t >= $1
+				UNION ALL
+				SELECT channel, lang, article, n FROM faqbot_log_daily WHERE day >= ($1 AT TIME ZONE 'UTC')::date) q
 			GROUP BY GROUPING SETS ((channel), (lang))`, since)
 		if err != nil {
 			return err
@@ -127,8 +131,12 @@ func (s *Store) report1(ctx context.Context, rep *kb.Report, since time.Time, li
 		}
 		// Articles answered, most first, with their votes.
 		rows, err = tx.Query(ctx, `WITH answered AS (
-				SELECT article, count(*) AS n FROM faqbot_log
-				WHERE t >= $1 AND article <> '' GROUP BY article),
+				SELECT article, sum(n)::bigint AS n FROM (
+					SELECT article, count(*) AS n FROM faqbot_log WHERE t >= $1 AND article <> '' GROUP BY article
+					UNION ALL
+					SELECT article, sum(n)::bigint FROM faqbot_log_daily
+					WHERE day >= ($1 AT TIME ZONE 'UTC')::date AND article <> '' GROUP BY article) u
+				GROUP BY article),
 			voted AS (
 				SELECT article, count(*) FILTER (WHERE up) AS up, count(*) FILTER (WHERE NOT up) AS down
 				FROM faqbot_votes WHERE t >= $1 GROUP BY article)

@@ -563,20 +563,31 @@ func (s *Store) Sweep(now time.Time, retention time.Duration) (int, error) {
 	if err := del(`DELETE FROM faqbot_temp WHERE expires < $1`, now); err != nil {
 		return n, err
 	}
+	// Log entries removed (beyond LogMax, past the retention) are added to
+	// the per-day aggregates in the same statement.
+	const keepDaily = `, gone AS (DELETE FROM faqbot_log WHERE id IN (SELECT id FROM doomed)
+			RETURNING t, channel, lang, article),
+		added AS (INSERT INTO faqbot_log_daily AS d (day, channel, lang, article, n)
+			SELECT (t AT TIME ZONE 'UTC')::date, channel, lang, article, count(*) FROM gone GROUP BY 1, 2, 3, 4
+			ON CONFLICT (day, channel, lang, article) DO UPDATE SET n = d.n + EXCLUDED.n)
+		SELECT count(*) FROM gone`
+	sweepLog := func(doomed string, arg any) error {
+		var removed int
+		err := s.pool.QueryRow(ctx, `WITH doomed AS (`+doomed+`)`+keepDaily, arg).Scan(&removed)
+		n += removed
+		return wrap("sweep", err)
+	}
 	if s.opts.LogMax > 0 {
-		tag, err := s.pool.Exec(ctx, `DELETE FROM faqbot_log WHERE id IN (
-			SELECT id FROM faqbot_log ORDER BY t, id
-			LIMIT greatest((SELECT count(*) FROM faqbot_log) - $1, 0))`, s.opts.LogMax)
-		n += int(tag.RowsAffected())
-		if err != nil {
-			return n, wrap("sweep", err)
+		if err := sweepLog(`SELECT id FROM faqbot_log ORDER BY t, id
+			LIMIT greatest((SELECT count(*) FROM faqbot_log) - $1, 0)`, s.opts.LogMax); err != nil {
+			return n, err
 		}
 	}
 	if retention <= 0 {
 		return n, nil
 	}
 	cutoff := now.Add(-retention)
-	if err := del(`DELETE FROM faqbot_log WHERE t < $1`, cutoff); err != nil {
+	if err := sweepLog(`SELECT id FROM faqbot_log WHERE t < $1`, cutoff); err != nil {
 		return n, err
 	}
 	return n, del(`DELETE FROM faqbot_votes WHERE t < $1`, cutoff)
