@@ -111,7 +111,7 @@ func (a *Admin) authenticate(r *http.Request) auth {
 		return authNone
 	}
 	if h := r.Header.Get("Authorization"); h != "" {
-		if subtle.ConstantTimeCompare([]byte(h), []byte("Bearer "+a.Token)) == 1 {
+		if constantEqual(h, "Bearer "+a.Token) {
 			return authBearer
 		}
 		return authNone

@@ -579,3 +579,17 @@ func TestProposalLinesParse(t *testing.T) {
 		t.Error("no proposal to check")
 	}
 }
+
+// TestConstantEqual: the token compare is exact whatever the lengths (it
+// compares digests, so a length mismatch takes the same path).
+func TestConstantEqual(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{{"s3cret", "s3cret", true}, {"s3cre", "s3cret", false}, {"s3cretX", "s3cret", false}, {"", "", false}, {"S3cret", "s3cret", false}} {
+		if got := constantEqual(tc.a, tc.b); got != tc.want {
+			t.Errorf("constantEqual(%q, %q) = %v", tc.a, tc.b, got)
+		}
+	}
+}

@@ -1,4 +1,4 @@
--- Per-day aggregates of the query-log entries Sweep removed (past the
+-- faqbot state store, version 3: per-day aggregates of the query-log entries Sweep removed (past the
 -- retention or beyond Options.LogMax), so that the curator's report still
 -- counts them: questions asked, per channel, language and article ('' when
 -- not answered), per UTC day.
