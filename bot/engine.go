@@ -247,7 +247,7 @@ func (e *Engine) decide(k *kb.KB, question, lang string, hits []index.Hit, rd re
 	var miss index.Missing
 	ix := currentIndex(e.src)
 	if ex := e.ex.get(ix); ex != nil {
-		nearU, nearN = ix.Closest(ex.uncovered, question, lang), ix.Closest(ex.nearmiss, question, lang)
+		nearU, nearN = ix.Closest(ex.uncovered, question, lang), NearOfftopic(ix, ex.nearmiss, scope.in, question, lang)
 	}
 	if ix != nil {
 		miss = ix.Missing(question, lang, d.Candidate)

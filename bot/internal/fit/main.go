@@ -436,6 +436,7 @@ type exemplarFeatures struct {
 	uncovered, nearmiss       []string // the exemplar questions, as bot/exemplars.go reads them
 	groupOf                   map[string]string
 	iU, iN, iLead, iSim       int
+	scopeIn                   index.Terms // the knowledge base's in-scope terms (bot.NearOfftopic)
 	cache                     map[string][2]*index.Exemplars
 	foldsBySeed               map[[2]uint64][]int
 	nGroups, maxGroup, nItems int
@@ -444,7 +445,7 @@ type exemplarFeatures struct {
 // newExemplarFeatures reads the exemplar questions (the same files and rows
 // as bot/exemplars.go) and groups rows and exemplars.
 func newExemplarFeatures(ix *index.Index, rows []row, block int, dup float64) *exemplarFeatures {
-	ex := &exemplarFeatures{ix: ix, cache: map[string][2]*index.Exemplars{}, foldsBySeed: map[[2]uint64][]int{},
+	ex := &exemplarFeatures{ix: ix, scopeIn: index.NewTerms(ix.KB().Scope().In...), cache: map[string][2]*index.Exemplars{}, foldsBySeed: map[[2]uint64][]int{},
 		iU: slices.Index(bot.FeatureNames, "near_uncovered"), iN: slices.Index(bot.FeatureNames, "near_offtopic"),
 		iLead: slices.Index(bot.FeatureNames, "sim_lead"), iSim: slices.Index(bot.FeatureNames, "similarity")}
 	var items []item
@@ -557,7 +558,7 @@ func (ex *exemplarFeatures) sets(rows []row, fold []int, skip ...int) [2]*index.
 func (ex *exemplarFeatures) with(x []float64, r row, s [2]*index.Exemplars) []float64 {
 	x = slices.Clone(x)
 	x[ex.iU] = ex.ix.Closest(s[0], r.text, r.lang)
-	x[ex.iN] = ex.ix.Closest(s[1], r.text, r.lang)
+	x[ex.iN] = bot.NearOfftopic(ex.ix, s[1], ex.scopeIn, r.text, r.lang)
 	x[ex.iLead] = x[ex.iSim] - x[ex.iU]
 	return x
 }
