@@ -74,7 +74,7 @@ func TestReindexUnderLoad(t *testing.T) {
 	r := newTestReindexer(t, copyContent(t), t.TempDir())
 	r.Regression = r.Regression[:40] // the self-check itself is tested below; keep the runs quick
 	e := bot.NewEngine(r.Live, bot.DefaultOptions, bot.Deps{})
-	questions := []string{"医保卡丢了怎么办", "How do I file for medical care in another city?", "家庭共济怎么绑定家人", "异地就医备案需要什么材料"}
+	questions := []string{"医保卡丢了怎么办", "How do I file for remote medical care?", "家庭共济怎么绑定家人", "异地就医备案需要什么材料"}
 	var asked, failed atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup

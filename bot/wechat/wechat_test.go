@@ -56,7 +56,7 @@ func newTestAsker(t testing.TB) *testAsker {
 		"医保卡丢了怎么办":                                        "lost-card",
 		"异地就医怎么备案":                                        "remote-filing",
 		"家庭共济怎么绑定":                                        "family-bind",
-		"How do I file for medical care in another city?": "remote-filing",
+		"How do I file for remote medical care?": "remote-filing",
 	} {
 		f.Extra[q] = id
 	}
@@ -517,7 +517,7 @@ func TestAnswers(t *testing.T) {
 		question, lang string
 	}{
 		{"医保卡丢了怎么办", "zh"},
-		{"How do I file for medical care in another city?", "en"},
+		{"How do I file for remote medical care?", "en"},
 		{"異地就醫備案怎麼辦理", "zh"},
 		{"家庭共济怎么绑定", "zh"},
 	} {
@@ -571,7 +571,7 @@ func TestLanguage(t *testing.T) {
 	if c := content(otherXML("u1", "image", "", 1)); c != textOnly("zh") {
 		t.Errorf("first contact: %q, want the Chinese text-only reply", c)
 	}
-	if c := content(textXML("u1", "How do I file for medical care in another city?", 2)); !strings.HasSuffix(c, k.Disclaimer("en")) {
+	if c := content(textXML("u1", "How do I file for remote medical care?", 2)); !strings.HasSuffix(c, k.Disclaimer("en")) {
 		t.Errorf("English question, reply:\n%s", c)
 	}
 	if c := content(otherXML("u1", "image", "", 3)); c != textOnly("en") {
@@ -580,7 +580,7 @@ func TestLanguage(t *testing.T) {
 	if c := content(textXML("u1", "中文", 4)); c != phrase("zh", "lang") {
 		t.Errorf("中文: %q", c)
 	}
-	if c := content(textXML("u1", "How do I file for medical care in another city?", 5)); !strings.HasSuffix(c, k.Disclaimer("zh")) {
+	if c := content(textXML("u1", "How do I file for remote medical care?", 5)); !strings.HasSuffix(c, k.Disclaimer("zh")) {
 		t.Errorf("English question after choosing 中文:\n%s", c)
 	}
 	if c := content(textXML("u2", "English", 6)); c != phrase("en", "lang") {
@@ -1125,7 +1125,7 @@ func TestCommands(t *testing.T) {
 // iteration a new MsgId, so each is answered and stored), next to the
 // engine alone.
 func BenchmarkServer(b *testing.B) {
-	qs := []string{"医保卡丢了怎么办", "异地就医怎么备案", "How do I file for medical care in another city?", "家庭共济怎么绑定"}
+	qs := []string{"医保卡丢了怎么办", "异地就医怎么备案", "How do I file for remote medical care?", "家庭共济怎么绑定"}
 	for _, mode := range []string{"engine", "plain", "safe"} {
 		b.Run(mode, func(b *testing.B) {
 			env := newEnv(b, Config{AESKey: vecAKey, AppID: vecAAppID})
