@@ -102,7 +102,7 @@ func TestReindexUnderLoad(t *testing.T) {
 		if err != nil {
 			t.Fatalf("reindex %d: %v", i, err)
 		}
-		if rep.TitlesTop1 != "96/96" {
+		if n, total, ok := strings.Cut(rep.TitlesTop1, "/"); !ok || n != total || n == "0" {
 			t.Errorf("reindex %d: titles %s", i, rep.TitlesTop1)
 		}
 	}
@@ -147,6 +147,7 @@ func TestReindexRefusesBrokenContent(t *testing.T) {
 func TestReindexReportAndConcurrency(t *testing.T) {
 	dir := copyContent(t)
 	r := newTestReindexer(t, dir, t.TempDir())
+	articles := len(r.Live.Current().KB().Articles("zh"))
 	os.Remove(filepath.Join(dir, "zh", "dental-coverage.md"))
 	os.Remove(filepath.Join(dir, "en", "dental-coverage.md"))
 	for _, lang := range []string{"zh", "en"} {
@@ -175,7 +176,7 @@ func TestReindexReportAndConcurrency(t *testing.T) {
 		case err != nil:
 			t.Fatalf("reindex: %v", err)
 		default:
-			if strings.Join(reps[i].Removed, ",") != "dental-coverage" || reps[i].Articles["zh"] != 47 {
+			if strings.Join(reps[i].Removed, ",") != "dental-coverage" || reps[i].Articles["zh"] != articles-1 {
 				t.Errorf("report: %s", reps[i])
 			}
 		}

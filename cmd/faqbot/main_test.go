@@ -216,7 +216,7 @@ func TestHelpServe(t *testing.T) {
 
 // TestChat: the terminal conversation's commands.
 func TestChat(t *testing.T) {
-	in := "/help\n谢谢\nthanks!\n1\n/lang\n/lang en\n/lang\n/lang auto\n异地就医\n5\n"
+	in := "/help\n谢谢\nthanks!\n1\n/lang\n/lang en\n/lang\n/lang auto\n异地就医备案怎么办理\n5\n"
 	out, _, err := runCmd(t, in, "chat")
 	if err != nil {
 		t.Fatal(err)
@@ -282,7 +282,7 @@ func TestReindexOffline(t *testing.T) {
 		t.Fatalf("first reindex: %v\n%s", err, out)
 	}
 	out, _, err = runCmd(t, "", "reindex", "-data", data)
-	if err != nil || !strings.Contains(out, "changed: 0") || !strings.Contains(out, "titles top-1 96/96") {
+	if err != nil || !strings.Contains(out, "changed: 0") || !strings.Contains(out, "titles top-1 220/220") {
 		t.Fatalf("second reindex: %v\n%s", err, out)
 	}
 	s, err := state.Open(data) // as a running server would

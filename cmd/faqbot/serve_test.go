@@ -86,7 +86,7 @@ func TestServe(t *testing.T) {
 
 	// The operator command switches the running server.
 	t.Setenv("FAQBOT_ADMIN_TOKEN", adminToken)
-	if out, _, err := runCmd(t, "", "reindex", "-server", base); err != nil || !strings.Contains(out, "titles top-1 96/96") {
+	if out, _, err := runCmd(t, "", "reindex", "-server", base); err != nil || !strings.Contains(out, "titles top-1 220/220") {
 		t.Errorf("reindex -server: %v\n%s", err, out)
 	}
 	if out, _, err := runCmd(t, "", "reindex", "-server", base); err != nil || !strings.Contains(out, "published: ") {
