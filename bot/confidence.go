@@ -102,7 +102,7 @@ func (d Decision) Unsure(t float64) bool {
 // following the region rule: a local article answers a question that names
 // its place, or one naming no place when no general article is about as
 // close; a question naming another place gets a close general article.
-func candidate(k *kb.KB, hits []index.Hit, places []place) int {
+func candidate(k *kb.KB, lx *lexicon, hits []index.Hit, places []place) int {
 	top := hits[0]
 	close := func(h index.Hit) bool { return h.Rank >= regionCloseness*top.Rank }
 	local := func(h index.Hit) (bool, string) {
@@ -111,7 +111,7 @@ func candidate(k *kb.KB, hits []index.Hit, places []place) int {
 	}
 	fits := func(region string) bool {
 		for _, p := range places {
-			if placeFits(region, p) {
+			if lx.placeFits(region, p) {
 				return true
 			}
 		}
@@ -153,7 +153,7 @@ func regionOf(k *kb.KB, id string) string {
 }
 
 // features computes the model's inputs for hit i of hits.
-func features(k *kb.KB, question string, hits []index.Hit, i int, places []place, inScope, outOfScope bool, nearU, nearN float64, miss index.Missing, rd reading) []float64 {
+func features(k *kb.KB, lx *lexicon, question string, hits []index.Hit, i int, places []place, inScope, outOfScope bool, nearU, nearN float64, miss index.Missing, rd reading) []float64 {
 	h, top := hits[i], hits[0]
 	rawShare := 1.0
 	if top.Raw > 0 {
@@ -174,7 +174,7 @@ func features(k *kb.KB, question string, hits []index.Hit, i int, places []place
 		} else {
 			mismatch = 1
 			for _, p := range places {
-				if placeFits(a.Region, p) {
+				if lx.placeFits(a.Region, p) {
 					mismatch = 0
 				}
 			}
@@ -184,7 +184,7 @@ func features(k *kb.KB, question string, hits []index.Hit, i int, places []place
 	return []float64{
 		h.Coverage, h.Similarity, h.Distinct, rawShare, margin, unknown,
 		math.Log1p(float64(h.Tokens)), mismatch, noPlace, b2f(inScope), out,
-		b2f(namesYear(question)), b2f(asksFigure(question)),
+		b2f(namesYear(question)), b2f(lx.asksFigure(question)),
 		h.Coverage * b2f(inScope),
 		h.Head, h.Unit, math.Log1p(h.RawAbs),
 		nearU, nearN, h.Similarity - nearU,

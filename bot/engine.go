@@ -36,6 +36,7 @@ type Engine struct {
 	metrics *Metrics
 	ex      exemplarCache
 	scope   scopeCache
+	lex     lexiconCache
 	cache   *answerCache // nil: no answer cache (cache.go)
 
 	// Conversation context (followup.go).
@@ -148,7 +149,7 @@ func (e *Engine) Decide(ctx context.Context, q Question) (Answer, Decision, erro
 		a.Disclaimer = k.Disclaimer("en")
 	case text == "" || detected == "":
 		a.Reason, d.Gate = ReasonEmpty, ReasonEmpty
-	case isGreeting(text):
+	case e.lex.get(k).greeting(text):
 		a.Reason, d.Gate = ReasonGreeting, ReasonGreeting
 	case isJunk(text):
 		a.Reason, d.Gate = ReasonNoMatch, "junk"
@@ -183,7 +184,7 @@ func (e *Engine) Decide(ctx context.Context, q Question) (Answer, Decision, erro
 			e.fill(&a, k, hits, d.Candidate, alts, searchLang)
 		case d.Unsure(e.threshold()):
 			e.unsure(&a, k, text, hits, d.Candidate, alts)
-		case isMedical(text):
+		case e.lex.get(k).medical(text):
 			a.Reason = ReasonMedical
 		default:
 			a.Reason = ReasonNoMatch
@@ -223,18 +224,18 @@ func (e *Engine) threshold() float64 {
 // is never answered, nor a symptom question that names no insurance term.
 func (e *Engine) decide(k *kb.KB, question, lang string, hits []index.Hit, rd reading) Decision {
 	var d Decision
-	scope, text := e.scope.get(k), index.NewText(question)
+	scope, lx, text := e.scope.get(k), e.lex.get(k), index.NewText(question)
 	inScope := text.Find(scope.in) != ""
 	switch {
 	case len(hits) == 0:
 		d.Gate = "no-hit"
 		return d
-	case isMedical(question) && !inScope:
+	case lx.medical(question) && !inScope:
 		d.Gate = ReasonMedical // a health question, not an insurance one: see a doctor
 		return d
 	}
-	places := placesIn(question)
-	i := candidate(k, hits, places)
+	places := lx.placesIn(question)
+	i := candidate(k, lx, hits, places)
 	d.Candidate = hits[i].ID
 	out := text.Find(scope.out)
 	if out != "" && !About(k, d.Candidate, out) {
@@ -246,12 +247,12 @@ func (e *Engine) decide(k *kb.KB, question, lang string, hits []index.Hit, rd re
 	var miss index.Missing
 	ix := currentIndex(e.src)
 	if ex := e.ex.get(ix); ex != nil {
-		nearU, nearN = ix.Closest(ex.uncovered, question, lang), ix.Closest(ex.nearmiss, question, lang)
+		nearU, nearN = ix.Closest(ex.uncovered, question, lang), NearOfftopic(ix, ex.nearmiss, scope.in, question, lang)
 	}
 	if ix != nil {
 		miss = ix.Missing(question, lang, d.Candidate)
 	}
-	d.Features = features(k, question, hits, i, places, inScope, out != "", nearU, nearN, miss, rd)
+	d.Features = features(k, lx, question, hits, i, places, inScope, out != "", nearU, nearN, miss, rd)
 	d.InScope = inScope || nearU > nearN && hits[i].Coverage >= 0.25
 	d.P = model.Prob(d.Features)
 	if hits[i].Similarity >= curatedSimilarity && !rd.inContext {
@@ -346,7 +347,7 @@ func (e *Engine) unsure(a *Answer, k *kb.KB, question string, hits []index.Hit, 
 			a.Alternatives = append(a.Alternatives, Alternative{ID: art.ID, Title: art.Title, Score: round2(h.Coverage)})
 		}
 	}
-	a.Text = UnsureText(k, a.Lang, a.Alternatives, local && len(placesIn(question)) > 0)
+	a.Text = UnsureText(k, a.Lang, a.Alternatives, local && len(e.lex.get(k).placesIn(question)) > 0)
 }
 
 func (e *Engine) record(ctx context.Context, q Question, a Answer, took time.Duration) {
@@ -374,11 +375,17 @@ func (e *Engine) record(ctx context.Context, q Question, a Answer, took time.Dur
 	}
 	err := e.journal.RecordQuestion(kb.LogEntry{
 		Time: time.Now(), Channel: q.Channel, Lang: a.Lang, Question: a.Question,
-		ID: a.ID, Reason: a.Reason, Score: a.Score, Latency: took,
+		ID: a.ID, Reason: a.Reason, Score: a.Score, Latency: took, Context: a.Context,
 	})
 	if err != nil {
 		e.log.Warn("journal", "err", err)
 	}
+}
+
+// Thanks reports whether text only thanks, and the language to answer it
+// in (the terminal chat answers "不客气" / "You're welcome").
+func (e *Engine) Thanks(text string) (lang string, ok bool) {
+	return e.lex.get(e.src.KB()).thanksLang(text)
 }
 
 // KB returns the knowledge base now serving.

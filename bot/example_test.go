@@ -22,7 +22,7 @@ func ExampleEngine_Ask() {
 		log.Fatal(err)
 	}
 	e := bot.NewEngine(ix, bot.DefaultOptions, bot.Deps{})
-	for _, q := range []string{"醫保卡丟了怎麼辦", "How do I file for medical care in another city?", "公积金怎么提取"} {
+	for _, q := range []string{"醫保卡丟了怎麼辦", "How do I file for remote medical care?", "公积金怎么提取"} {
 		a, _ := e.Ask(context.Background(), bot.Question{Text: q, Channel: "example"})
 		fmt.Println(a.Answered, a.ID, a.Lang, a.Traditional)
 	}

@@ -75,3 +75,17 @@ func currentIndex(s Searcher) *index.Index {
 	}
 	return nil
 }
+
+// NearOfftopic is the near_offtopic feature: the similarity of question to
+// the closest neighbouring-subject exemplar (nearmiss.tsv), or 0 when the
+// question names an in-scope term (医保, 报销 ...) that exemplar lacks. A
+// question about a lost 医保卡 is not the kind of question "身份证丢了怎么补办"
+// is, however many of its words ("丢了怎么补办") they share. The fitter
+// computes the feature with it too.
+func NearOfftopic(ix *index.Index, nearmiss *index.Exemplars, in index.Terms, question, lang string) float64 {
+	sim, text := ix.ClosestText(nearmiss, question, lang)
+	if t := index.NewText(question).Find(in); t != "" && index.FindTerm(text, []string{t}) == "" {
+		return 0
+	}
+	return sim
+}

@@ -141,7 +141,8 @@ func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, 
 	}
 	prev := e.loadConvo(key)
 	subject := text
-	if prev != nil && prev.ID != "" && !a.Answered && e.leansOnContext(k, text, searchLang) {
+	leans := prev != nil && prev.ID != "" && !a.Answered && e.leansOnContext(k, text, searchLang)
+	if leans {
 		took, err := e.readInContext(ctx, a, k, text, alts, searchLang, prev)
 		if err != nil {
 			return err
@@ -157,11 +158,11 @@ func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, 
 		// Unsure: remember the suggestions, so that "1"-"3" opens one, and
 		// keep the subject a next turn is read with (the candidate, when
 		// there was none before).
-		c := convo{Lang: searchLang, Place: placeIn(text), Subject: subject}
-		if prev != nil {
+		// A follow-up keeps the subject it leaned on; a question of its own
+		// becomes the subject (its candidate, the first suggestion).
+		c := convo{ID: own.Candidate, Lang: searchLang, Place: e.lex.get(k).placeIn(text), Subject: subject}
+		if leans {
 			c = *prev
-		} else if own.Candidate != "" {
-			c.ID = own.Candidate
 		}
 		c.Suggest = c.Suggest[:0]
 		for _, alt := range a.Alternatives {
@@ -170,7 +171,7 @@ func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, 
 		e.saveConvo(key, c)
 		return nil
 	}
-	place := placeIn(text)
+	place := e.lex.get(k).placeIn(text)
 	if place == "" && a.Context != "" && prev != nil {
 		place = prev.Place
 	}
@@ -192,19 +193,21 @@ type contextRead struct {
 	d         Decision
 	query     string      // the previous subject and the message
 	found     []index.Hit // the hits of query
-	ownHit    *index.Hit  // the candidate's hit for the message's own words (nil: none, or a cue-only message)
+	ownHit    *index.Hit  // the candidate's hit for the whole message or its own words: the passage (nil: none)
 	placeOnly bool        // the message names only a place ("那广州呢")
+	weak      bool        // read, but the candidate is not about what the message adds
+	bare      bool        // the message adds no words of its own ("要多久?", "how long?")
 }
 
 // readWith reads text with the previous subject prev; ok is false when a
 // rule keeps the context out (off-topic, a health question, a neighbouring
 // subject the article is not about).
 func (e *Engine) readWith(ctx context.Context, k *kb.KB, text, lang string, prev *convo, alts int) (r contextRead, ok bool, err error) {
-	scope, folded := e.scope.get(k), index.NewText(text)
-	if folded.Find(offTopicTerms) != "" || isMedical(text) && folded.Find(scope.in) == "" {
+	scope, lx, folded := e.scope.get(k), e.lex.get(k), index.NewText(text)
+	if folded.Find(lx.offtopic) != "" || lx.medical(text) && folded.Find(scope.in) == "" {
 		return r, false, nil
 	}
-	place := placeIn(text)
+	place := lx.placeIn(text)
 	subject := e.subjectText(k, prev, lang)
 	if place != "" && prev.Place != "" && !strings.Contains(prev.Place, place) {
 		for _, old := range strings.Split(prev.Place, "、") {
@@ -218,7 +221,8 @@ func (e *Engine) readWith(ctx context.Context, k *kb.KB, text, lang string, prev
 	// What the follow-up adds: its words without the cue words. How much of
 	// each article they cover is a feature of the model; the passage that
 	// answers the follow-up is the one they find.
-	core := stripCues(text, lang)
+	core := lx.strip(text, lang)
+	r.bare = core == ""
 	r.placeOnly = place != "" && strings.ReplaceAll(core, " ", "") == strings.ToLower(strings.ReplaceAll(zh.Fold(place), " ", ""))
 	rd := reading{inContext: true}
 	var own []index.Hit
@@ -238,9 +242,18 @@ func (e *Engine) readWith(ctx context.Context, k *kb.KB, text, lang string, prev
 	if out := folded.Find(scope.out); out != "" && !About(k, r.d.Candidate, out) {
 		return r, false, nil
 	}
-	for i := range own {
-		if own[i].ID == r.d.Candidate {
-			r.ownHit = &own[i]
+	// The passage: the one the whole message finds in the article, aspect
+	// words included ("要多久" finds the processing time), else the one its
+	// own words find.
+	whole, err := e.src.Search(ctx, text, lang, 60)
+	if err != nil {
+		return r, false, err
+	}
+	for _, hits := range [][]index.Hit{own, whole} {
+		for i := range hits {
+			if hits[i].ID == r.d.Candidate {
+				r.ownHit = &hits[i]
+			}
 		}
 	}
 	if rd.own != nil {
@@ -249,6 +262,7 @@ func (e *Engine) readWith(ctx context.Context, k *kb.KB, text, lang string, prev
 			need = minJumpCoverage
 		}
 		if rd.own[r.d.Candidate] < need {
+			r.weak = true
 			return r, false, nil
 		}
 	}
@@ -279,7 +293,7 @@ func (e *Engine) DecideInContext(ctx context.Context, first, followUp string) (d
 	}
 	text, t1 := Clean(followUp, e.opts.MaxQuestionBytes), Clean(first, e.opts.MaxQuestionBytes)
 	lang = detectOr(text, detectOr(t1, "zh"))
-	prev := &convo{ID: d1.Candidate, Lang: detectOr(t1, "zh"), Place: placeIn(t1), Subject: t1}
+	prev := &convo{ID: d1.Candidate, Lang: detectOr(t1, "zh"), Place: e.lex.get(k).placeIn(t1), Subject: t1}
 	r, ok, err := e.readWith(ctx, k, text, lang, prev, e.opts.MaxAlternatives)
 	if err != nil || !ok {
 		return Decision{Gate: "no-context"}, "", "", err
@@ -292,15 +306,20 @@ func (e *Engine) DecideInContext(ctx context.Context, first, followUp string) (d
 // text the answer was found from ("" when the context was not used).
 func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text string, alts int, searchLang string, prev *convo) (string, error) {
 	r, ok, err := e.readWith(ctx, k, text, searchLang, prev, alts)
-	if err != nil || !ok {
+	if err != nil || !ok && !r.weak {
 		return "", err
 	}
-	if !r.d.Answers(e.threshold()) {
-		if r.placeOnly && !a.Answered {
-			// "那广州呢" with nothing sure for that place: unsure, with the
-			// previous subject's article first and a line that rules differ.
+	if r.placeOnly && !e.fitsPlace(k, r.d.Candidate, text) {
+		r.d.P = 0 // "那广州呢": another place's local article is no answer
+	}
+	if r.weak || !r.d.Answers(e.threshold()) {
+		if !a.Answered && (a.Reason == ReasonUnsure || r.bare || r.placeOnly) {
+			// A follow-up about insurance nothing answers for sure: unsure,
+			// with the previous subject's article first (and, for "那广州呢",
+			// a line that rules differ by place), never a reply that forgets
+			// the conversation. Anything else keeps its own reply.
 			e.unsure(a, k, r.query, r.found, prev.ID, alts)
-			a.Text = UnsureText(k, a.Lang, a.Alternatives, true)
+			a.Text = UnsureText(k, a.Lang, a.Alternatives, r.placeOnly)
 		}
 		return "", nil
 	}
@@ -321,9 +340,14 @@ func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text st
 		}
 	}
 	if r.ownHit != nil {
-		// The passage the follow-up's own words find ("要多久": the time it
-		// takes), not the previous subject's lead.
-		top.Section, top.Similarity = r.ownHit.Section, r.ownHit.Similarity
+		// The passage the follow-up finds ("需要什么材料": the one on
+		// documents), never the previous subject's lead again.
+		top.Section, top.Similarity = r.ownHit.Section, 0
+		if top.Section == 0 && r.d.Candidate == prev.ID {
+			if art, ok := k.Article(a.Lang, r.d.Candidate); ok {
+				top.Section = bestSection(art, e.lex.get(k).strip(text, a.Lang))
+			}
+		}
 	}
 	*a = Answer{Question: a.Question, Lang: a.Lang, Disclaimer: a.Disclaimer, Alternatives: []Alternative{}}
 	e.fill(a, k, append([]index.Hit{top}, rest...), r.d.Candidate, alts, searchLang)
@@ -339,6 +363,42 @@ func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text st
 	}
 	a.Text = a.ContextLabel + "\n" + a.Text
 	return r.query, nil
+}
+
+// bestSection is the section (1..) of art that holds the most of words
+// (folded, space-separated), the first on a tie; 1 when none holds any.
+func bestSection(art *kb.Article, words string) int {
+	best, most := 1, 0
+	ws := strings.Fields(words)
+	for i, p := range art.Passages()[1:] {
+		body := fold(p.Heading + " " + p.Body)
+		n := 0
+		for _, w := range ws {
+			if strings.Contains(body, w) {
+				n++
+			}
+		}
+		if n > most {
+			best, most = i+1, n
+		}
+	}
+	return best
+}
+
+// fitsPlace reports whether article id may answer a question about the
+// places text names: a general article, or a local one for one of them.
+func (e *Engine) fitsPlace(k *kb.KB, id, text string) bool {
+	art, ok := k.Article("zh", id)
+	if !ok || !art.Regional() {
+		return ok
+	}
+	lx := e.lex.get(k)
+	for _, p := range lx.placesIn(text) {
+		if lx.placeFits(art.Region, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // related is the articles article id links to.
@@ -362,53 +422,6 @@ func (e *Engine) subjectText(k *kb.KB, prev *convo, lang string) string {
 	return ""
 }
 
-// offTopicWords mark small talk about something else (weather, sights,
-// shopping, visas): such a message never inherits the context.
-var offTopicWords = []string{"天气", "下雨", "下雪", "气温", "好玩", "好吃", "旅游", "景点", "餐厅", "饭店", "酒店", "附近", "签证",
-	"weather", "rain", "restaurant", "hotel", "sightseeing", "tourist", "visa", "nearby",
-	// health questions the symptom list misses
-	"康复", "恢复期", "recovery", "recover"}
-
-// offTopicTerms are offTopicWords folded once.
-var offTopicTerms = index.NewTerms(offTopicWords...)
-
-// Cue words a follow-up leans on the context with; stripCues drops them
-// (and particles) to leave what the follow-up adds.
-var (
-	zhStrip = byLength([]string{"那么", "那个", "这个", "那", "呢", "吗", "吧", "啊", "呀", "啦", "的", "了", "也", "还", "都", "要", "能", "会",
-		"可以", "咋", "怎么", "怎样", "啥", "什么", "哪个", "哪些", "哪里", "哪儿", "在哪", "去哪", "哪", "多久", "多长时间", "多少",
-		"带什么", "带啥", "准备什么", "准备啥", "弄", "也行", "行不行", "行吗", "不", "是", "一样", "在", "一般", "我", "你", "他", "她", "们"})
-	enStrip = map[string]bool{"what": true, "about": true, "how": true, "if": true, "and": true, "then": true, "also": true,
-		"too": true, "it": true, "that": true, "there": true, "them": true, "they": true, "can": true, "i": true, "do": true,
-		"does": true, "is": true, "are": true, "where": true, "long": true, "much": true, "the": true, "a": true, "of": true,
-		"my": true, "we": true, "you": true, "what's": true, "it's": true, "i'm": true, "in": true, "on": true, "for": true,
-		"to": true, "still": true, "usually": true, "get": true, "be": true, "take": true, "need": true, "will": true}
-)
-
-// byLength sorts cue words longest first, so "也行" goes before "也".
-func byLength(ws []string) []string {
-	slices.SortStableFunc(ws, func(a, b string) int { return len(b) - len(a) })
-	return ws
-}
-
-// stripCues is text without its cue words and particles.
-func stripCues(text, lang string) string {
-	if lang == "en" {
-		var keep []string
-		for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' }) {
-			if !enStrip[w] {
-				keep = append(keep, w)
-			}
-		}
-		return strings.Join(keep, " ")
-	}
-	t := zh.Fold(text)
-	for _, c := range zhStrip {
-		t = strings.ReplaceAll(t, c, " ")
-	}
-	return strings.Join(strings.FieldsFunc(t, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }), " ")
-}
-
 // ContextLabel is the line an answer read in context starts with, naming the
 // previous article it was read with ("关于医保卡丢了怎么去医院看病:").
 func ContextLabel(lang, title string) string {
@@ -417,17 +430,6 @@ func ContextLabel(lang, title string) string {
 	}
 	return "关于" + strings.TrimRight(title, "?？") + ":"
 }
-
-// Follow-up cues: a message with one leans on what was said before
-// whatever its length ("那门诊呢", "what about for students?"). Prefixes
-// and suffixes are matched on the folded message, pronouns as whole words.
-var (
-	zhLeadCues = []string{"那么", "那如果", "那要是", "那", "还有", "另外", "如果是", "要是", "换成", "也是"}
-	zhTailCues = []string{"呢", "也行吗", "也可以吗", "也一样吗", "也能吗", "也能报吗", "也算吗"}
-	zhRefCues  = []string{"这个", "那个", "这种", "那种", "它", "他们", "这样"}
-	enLeadCues = []string{"and", "what about", "how about", "what if", "and if", "then", "also", "same for", "so"}
-	enRefCues  = map[string]bool{"it": true, "that": true, "this": true, "there": true, "them": true, "they": true, "those": true, "one": true}
-)
 
 // maxShortRunes and maxShortWords: a message no longer than this that the
 // model does not answer alone names too little to stand alone ("要多久",
@@ -442,10 +444,11 @@ const (
 // it is too short to name a subject and is not a bare subject word of its
 // own ("医保", "insurance": a new, vague question).
 func (e *Engine) leansOnContext(k *kb.KB, text, lang string) bool {
-	if hasFollowUpCue(text, lang) {
+	lx := e.lex.get(k)
+	if lx.followUpCue(text, lang) {
 		return true
 	}
-	core := stripCues(text, lang)
+	core := lx.strip(text, lang)
 	if core == "" {
 		return true
 	}
@@ -462,43 +465,6 @@ func (e *Engine) leansOnContext(k *kb.KB, text, lang string) bool {
 		}
 	}
 	return n <= maxShortRunes
-}
-
-// hasFollowUpCue reports a follow-up cue in text.
-func hasFollowUpCue(text, lang string) bool {
-	if lang == "en" {
-		words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' })
-		joined := " " + strings.Join(words, " ") + " "
-		for _, c := range enLeadCues {
-			if strings.HasPrefix(joined, " "+c+" ") {
-				return true
-			}
-		}
-		for _, w := range words {
-			if enRefCues[w] {
-				return true
-			}
-		}
-		return false
-	}
-	t := strings.TrimRightFunc(zh.Fold(text), func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
-	t = strings.TrimLeftFunc(t, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
-	for _, c := range zhLeadCues {
-		if strings.HasPrefix(t, c) {
-			return true
-		}
-	}
-	for _, c := range zhTailCues {
-		if strings.HasSuffix(t, c) {
-			return true
-		}
-	}
-	for _, c := range zhRefCues {
-		if strings.Contains(t, c) {
-			return true
-		}
-	}
-	return false
 }
 
 // bareScope reports a message that is nothing but scope words (医保,

@@ -13,12 +13,16 @@ type PairResult struct {
 	With, Alone EvalResult
 	// InContext counts the follow-ups answered with the context.
 	InContext int
+	// Changes lists the follow-ups whose outcome (answered or not, the
+	// article) differs from the same question asked alone: for standalone
+	// questions after an unrelated one, each is a hijack.
+	Changes []string
 }
 
 // Summary is the line `faqbot eval` prints for a pair file.
 func (r PairResult) Summary() string {
-	return fmt.Sprintf("followup top1=%.3f abstain=%.3f in-context=%d n=%d | alone top1=%.3f abstain=%.3f",
-		r.With.Top1, r.With.Abstain, r.InContext, r.With.N, r.Alone.Top1, r.Alone.Abstain)
+	return fmt.Sprintf("followup top1=%.3f abstain=%.3f in-context=%d changed=%d n=%d | alone top1=%.3f abstain=%.3f",
+		r.With.Top1, r.With.Abstain, r.InContext, len(r.Changes), r.With.N, r.Alone.Top1, r.Alone.Abstain)
 }
 
 // EvaluatePairs scores follow-ups on an engine like e with its own in-process
@@ -28,7 +32,7 @@ func (r PairResult) Summary() string {
 func EvaluatePairs(ctx context.Context, e *Engine, cases []kb.Pair, question func(string) Question) (PairResult, error) {
 	ce := NewEngine(e.src, e.opts, Deps{Memory: NewMemory()})
 	var r PairResult
-	var with, alone scorer
+	var withScore, alone scorer
 	k := e.KB()
 	for i, c := range cases {
 		if c.Want != "-" {
@@ -46,22 +50,27 @@ func EvaluatePairs(ctx context.Context, e *Engine, cases []kb.Pair, question fun
 		}
 		q = question(c.FollowUp)
 		q.User = user
+		with, err := ce.Ask(ctx, q)
+		if err != nil {
+			return r, fmt.Errorf("line %d: %w", c.Line, err)
+		}
+		if with.Context != "" {
+			r.InContext++
+		}
+		withScore.add(c.Line, c.First+" → "+c.FollowUp, c.Want, with)
+		q = question(c.FollowUp)
+		q.User = ""
 		a, err := ce.Ask(ctx, q)
 		if err != nil {
 			return r, fmt.Errorf("line %d: %w", c.Line, err)
 		}
-		if a.Context != "" {
-			r.InContext++
-		}
-		with.add(c.Line, c.First+" → "+c.FollowUp, c.Want, a)
-		q = question(c.FollowUp)
-		q.User = ""
-		if a, err = ce.Ask(ctx, q); err != nil {
-			return r, fmt.Errorf("line %d: %w", c.Line, err)
-		}
 		alone.add(c.Line, c.FollowUp, c.Want, a)
+		if a.Answered != with.Answered || a.ID != with.ID {
+			r.Changes = append(r.Changes, fmt.Sprintf("changed line %d: %q after %q got %q (answered %v), alone %q (answered %v)",
+				c.Line, c.FollowUp, c.First, with.ID, with.Answered, a.ID, a.Answered))
+		}
 	}
-	r.With, r.Alone = with.result(r.With.Skipped), alone.result(r.Alone.Skipped)
+	r.With, r.Alone = withScore.result(r.With.Skipped), alone.result(r.Alone.Skipped)
 	return r, nil
 }
 

@@ -13,7 +13,7 @@ func TestMetricsOutcomes(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	e := newTestEngine(t, Deps{Metrics: NewMetrics(reg)})
 	want := map[string]float64{}
-	for _, q := range []string{"医保卡丢了怎么办", "得了糖尿病，医保管不管", "打胰岛素的钱医保给报吗", "你好"} {
+	for _, q := range []string{"医保卡丢了怎么办", "试管婴儿医保能报吗", "医保个人账户有利息吗", "你好"} {
 		a, err := e.Ask(context.Background(), Question{Text: q, Channel: "test"})
 		if err != nil {
 			t.Fatal(err)

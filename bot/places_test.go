@@ -14,7 +14,7 @@ import (
 
 // placesInOracle and placeInOracle are placesIn and placeIn as first
 // written: one FindTerm per place.
-func placesInOracle(question string) []place {
+func placesInOracle(placeList []place, question string) []place {
 	var out []place
 	for _, p := range placeList {
 		if index.FindTerm(question, append([]string{p.name}, strings.Split(p.en, "|")...)) != "" {
@@ -24,7 +24,7 @@ func placesInOracle(question string) []place {
 	return out
 }
 
-func placeInOracle(text string) string {
+func placeInOracle(placeList []place, text string) string {
 	for _, p := range placeList {
 		if t := index.FindTerm(text, append([]string{p.name}, strings.Split(p.en, "|")...)); t != "" {
 			return t
@@ -68,6 +68,15 @@ func labelledTexts(t *testing.T) []string {
 }
 
 func TestPlacesInOracle(t *testing.T) {
+	k, err := kb.Load(content.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lx := newLexicon(k)
+	placeList := lx.places
+	if len(placeList) < 60 {
+		t.Fatalf("only %d places in content/words.txt", len(placeList))
+	}
 	texts := labelledTexts(t)
 	for i, p := range placeList {
 		q := placeList[(i*7+3)%len(placeList)]
@@ -76,11 +85,11 @@ func TestPlacesInOracle(t *testing.T) {
 	}
 	found := 0
 	for _, text := range texts {
-		want, got := placesInOracle(text), placesIn(text)
+		want, got := placesInOracle(placeList, text), lx.placesIn(text)
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("placesIn(%q) = %v, want %v", text, got, want)
 		}
-		if got, want := placeIn(text), placeInOracle(text); got != want {
+		if got, want := lx.placeIn(text), placeInOracle(placeList, text); got != want {
 			t.Errorf("placeIn(%q) = %q, want %q", text, got, want)
 		}
 		found += len(want)

@@ -7,55 +7,12 @@ import (
 	"faqbot/kb"
 )
 
-// greetings are whole messages that are small talk, not questions.
-var greetings = map[string]bool{
-	"你好": true, "您好": true, "hi": true, "hello": true, "hey": true, "在吗": true, "在不在": true,
-	"谢谢": true, "多谢": true, "谢谢你": true, "thanks": true, "thank you": true, "thx": true,
-	"再见": true, "拜拜": true, "bye": true, "早上好": true, "晚上好": true, "good morning": true,
-	"你是谁": true, "who are you": true, "ok": true, "好的": true, "嗯": true, "哈哈": true, "test": true,
-	"测试": true, "帮助": true, "help": true, "/start": true, "/help": true,
-}
-
-func isGreeting(text string) bool {
-	t := strings.ToLower(strings.TrimRight(text, "!！.。?？~～ "))
-	return greetings[t]
-}
-
-// thanks are the greetings that thank: a chat answers them with ThanksText,
-// not the introduction.
-var thanks = map[string]string{
-	"谢谢": "zh", "多谢": "zh", "谢谢你": "zh", "謝謝": "zh", "多謝": "zh", "谢啦": "zh",
-	"thanks": "en", "thank you": "en", "thx": "en", "thanks a lot": "en",
-}
-
-// IsThanks reports whether text is only a thank-you, and its language.
-func IsThanks(text string) (lang string, ok bool) {
-	lang, ok = thanks[strings.ToLower(strings.TrimRight(strings.TrimSpace(text), "!！.。~～ "))]
-	return lang, ok
-}
-
 // ThanksText answers a thank-you in lang.
 func ThanksText(lang string) string {
 	if lang == "en" {
 		return "You're welcome! Ask me anything else about Chinese medical insurance."
 	}
 	return "不客气！还有其他医保问题，随时问我。"
-}
-
-// symptomWords mark health questions: the bot points to a doctor.
-var symptomWords = []string{
-	"疼", "痛", "发烧", "发热", "咳嗽", "过敏", "症状", "头晕", "拉肚子", "腹泻", "失眠", "感冒", "吃什么药",
-	"怎么治", "治疗", "病因", "fever", "cough", "pain", "allerg", "symptom", "headache", "hurts",
-}
-
-func isMedical(text string) bool {
-	t := strings.ToLower(text)
-	for _, w := range symptomWords {
-		if strings.Contains(t, w) {
-			return true
-		}
-	}
-	return false
 }
 
 // exampleIDs are articles offered as examples of what the bot answers; only

@@ -162,7 +162,12 @@ func TestKubernetes(t *testing.T) {
 		{"cpu request", str(c, "resources", "requests", "cpu") != "", true},
 		{"service links off (FAQBOT_* collisions)", get(pod, "spec", "enableServiceLinks"), false},
 		{"PDB minAvailable", get(objs["PodDisruptionBudget/faqbot"], "spec", "minAvailable"), 2},
-		{"webhook mode", strings.HasPrefix(str(objs["ConfigMap/faqbot-env"], "data", "TELEGRAM_WEBHOOK_URL"), "https://"), true},
+		// Telegram off until configured: a webhook URL without a token
+		// would stop every pod from starting.
+		{"no Telegram webhook URL by default", get(objs["ConfigMap/faqbot-env"], "data", "TELEGRAM_WEBHOOK_URL"), nil},
+		// The ingress is the TCP peer: without trusted proxies every
+		// visitor shares one client's limits.
+		{"trusted proxies set", str(objs["ConfigMap/faqbot-env"], "data", "FAQBOT_TRUSTED_PROXIES") != "", true},
 	}
 	for _, ch := range checks {
 		if ch.got != ch.want {
@@ -209,15 +214,16 @@ func TestKubernetes(t *testing.T) {
 
 	// The reindex Job: its pods are not server pods, it reindexes every
 	// pod behind the headless Service with the admin token from the Secret.
-	var job map[string]any
-	for k, v := range objs {
-		if strings.HasPrefix(k, "Job/") {
-			job = v
-		}
+	// It is the template of a suspended CronJob (kustomize sets its image;
+	// runs are `kubectl create job --from=cronjob/faqbot-reindex`).
+	cron := objs["CronJob/faqbot-reindex"]
+	if cron == nil {
+		t.Fatal("no reindex CronJob faqbot-reindex")
 	}
-	if job == nil {
-		t.Fatal("no reindex Job")
+	if get(cron, "spec", "suspend") != true {
+		t.Error("the reindex CronJob must be suspended: it is a template, runs are created by hand")
 	}
+	job := get(cron, "spec", "jobTemplate").(map[string]any)
 	jpod := get(job, "spec", "template")
 	if selects(labels(get(dep, "spec", "selector", "matchLabels")), labels(get(jpod, "metadata", "labels"))) {
 		t.Errorf("the Deployment's selector picks the Job's pods")
@@ -454,5 +460,55 @@ func TestIngressExample(t *testing.T) {
 	}
 	if n < 4 {
 		t.Errorf("the example routes %d paths, want /, /api/, /telegram, /wechat", n)
+	}
+}
+
+// TestKustomizeSetsEveryImage: every container image in the resources
+// kustomization.yaml lists (the server's and the reindex Job's) is named in
+// its images list, so `kustomize edit set image` points all of them at the
+// registry; and the Job is among the resources.
+func TestKustomizeSetsEveryImage(t *testing.T) {
+	k := docs(t, "k8s/kustomization.yaml")[0]
+	named := map[string]bool{}
+	for _, im := range get(k, "images").([]any) {
+		named[str(im, "name")] = true
+	}
+	var images []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if s, ok := v["image"].(string); ok {
+				images = append(images, s)
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	resources := anyStrings(get(k, "resources"))
+	if !slices.Contains(resources, "reindex-job.yaml") {
+		t.Errorf("kustomization.yaml does not list reindex-job.yaml: %v", resources)
+	}
+	for _, r := range resources {
+		if strings.HasPrefix(r, "generated/") {
+			continue
+		}
+		for _, d := range docs(t, filepath.Join("k8s", r)) {
+			walk(d)
+		}
+	}
+	if len(images) < 2 {
+		t.Fatalf("images found: %v", images)
+	}
+	for _, im := range images {
+		name, _, _ := strings.Cut(im, ":")
+		if !named[name] {
+			t.Errorf("image %q is not in kustomization.yaml's images: kustomize would leave it as is", im)
+		}
 	}
 }

@@ -10,10 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"faqbot/kb"
 )
@@ -21,11 +23,13 @@ import (
 // Index is a searchable knowledge base: the Bleve index plus the term
 // statistics the confidence score needs. It is safe for concurrent searches.
 type Index struct {
-	bi    map[string]bleve.Index // one per language: a search never filters by language
-	kb    *kb.KB
-	an    analysis.Analyzer
-	langs map[string]*langStats
-	syn   [][]synTerm
+	bi map[string]bleve.Index // one per language: a search never filters by language
+	kb *kb.KB
+	an analysis.Analyzer
+	// fillers are the words that never count as missing (missing.go).
+	fillers fillers
+	langs   map[string]*langStats
+	syn     [][]synTerm
 	// synTerms are the synonym groups' terms as expand looks for them.
 	synTerms TermGroups
 	params   Params
@@ -84,7 +88,7 @@ func buildBleve(ctx context.Context, k *kb.KB, dir string) (map[string]bleve.Ind
 	var wg sync.WaitGroup
 	for i, lang := range kb.Languages {
 		wg.Go(func() {
-			m, err := newMapping()
+			m, err := newMapping(k.WordTexts("stopwords-zh"))
 			if err != nil {
 				errs[i] = err
 				return
@@ -163,8 +167,19 @@ func fill(ctx context.Context, bi bleve.Index, k *kb.KB, lang string) error {
 	return nil
 }
 
+// ErrLocked is returned by Open (and OpenOrBuild, OpenCurrent) when another
+// process holds the index: a second faqbot on the same data directory.
+var ErrLocked = errors.New("index is in use by another faqbot")
+
+// LockTimeout is how long Open waits for another process's lock on the
+// index before it returns ErrLocked.
+var LockTimeout = 2 * time.Second
+
 // Open opens an index built earlier at dir for the same knowledge base k,
 // deriving its search data (openGen loads it instead).
+//
+// When another process holds the index, Open fails with ErrLocked after
+// LockTimeout instead of waiting for ever.
 func Open(k *kb.KB, dir string) (*Index, error) {
 	bis, err := openBleve(dir)
 	if err != nil {
@@ -182,9 +197,14 @@ func Open(k *kb.KB, dir string) (*Index, error) {
 func openBleve(dir string) (map[string]bleve.Index, error) {
 	bis := map[string]bleve.Index{}
 	for _, lang := range kb.Languages {
-		bi, err := bleve.Open(filepath.Join(dir, lang))
+		// Another process holding the index (a second server on the same
+		// -data) makes bbolt wait for its lock: give up after LockTimeout.
+		bi, err := bleve.OpenUsing(filepath.Join(dir, lang), map[string]any{"bolt_timeout": LockTimeout.String()})
 		if err != nil {
 			closeAll(bis)
+			if errors.Is(err, bolterrors.ErrTimeout) {
+				return nil, fmt.Errorf("open index %s: %w", dir, ErrLocked)
+			}
 			return nil, fmt.Errorf("open index %s: %w", dir, err)
 		}
 		bis[lang] = bi
@@ -208,14 +228,14 @@ func newIndex(bis map[string]bleve.Index, k *kb.KB) (*Index, error) {
 	var an analysis.Analyzer
 	if len(bis) > 0 {
 		an = bis[kb.Languages[0]].Mapping().AnalyzerNamed(analyzerName)
-	} else if m, err := newMapping(); err == nil { // no Bleve index: the mapping Build uses
+	} else if m, err := newMapping(k.WordTexts("stopwords-zh")); err == nil { // no Bleve index: the mapping Build uses
 		an = m.AnalyzerNamed(analyzerName)
 	}
 	if an == nil {
 		return &Index{bi: bis}, errors.New("index has no faqbot analyzer: rebuild it")
 	}
 	an = fastAnalyzer(an)
-	ix := &Index{bi: bis, kb: k, an: an, params: DefaultParams}
+	ix := &Index{bi: bis, kb: k, an: an, fillers: newFillers(k, an), params: DefaultParams}
 	for _, g := range k.Synonyms() {
 		var terms []synTerm
 		for _, t := range g {

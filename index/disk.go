@@ -42,6 +42,9 @@ func OpenOrBuild(ctx context.Context, k *kb.KB, dataDir string) (*Index, bool, e
 			removeStale(root, cur.Gen)
 			return ix, false, nil
 		}
+		if errors.Is(err, ErrLocked) {
+			return nil, false, err // another process serves it: building beside it would pull it away
+		}
 	}
 	ix, err := BuildOnDisk(ctx, k, dataDir)
 	return ix, err == nil, err

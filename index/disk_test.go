@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -36,6 +37,40 @@ func TestOpenOrBuildReuses(t *testing.T) {
 	if err != nil || len(hits) == 0 || hits[0].ID != "lost-card" {
 		t.Errorf("reopened index answers %+v %v", hits, err)
 	}
+}
+
+// TestOpenLocked: a second OpenOrBuild on a data directory whose index is
+// held open (a second server on the same -data) fails with ErrLocked
+// within seconds instead of waiting for the lock for ever, and builds
+// nothing beside the live index.
+func TestOpenLocked(t *testing.T) {
+	k, err := kb.Load(content.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ix, _, err := OpenOrBuild(context.Background(), k, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	gens, _ := filepath.Glob(filepath.Join(dir, "index", "gen-*"))
+	start := time.Now()
+	second, built, err := OpenOrBuild(context.Background(), k, dir)
+	took := time.Since(start)
+	if err == nil {
+		second.Close()
+	}
+	if !errors.Is(err, ErrLocked) || built {
+		t.Fatalf("second open: built=%v err=%v, want ErrLocked", built, err)
+	}
+	if took > 5*time.Second {
+		t.Errorf("second open failed after %s, want within seconds", took)
+	}
+	if after, _ := filepath.Glob(filepath.Join(dir, "index", "gen-*")); len(after) != len(gens) {
+		t.Errorf("generations %v after a refused open, want %v", after, gens)
+	}
+	t.Logf("second open refused after %s: %v", took.Round(time.Millisecond), err)
 }
 
 // TestCrashDuringReindex kills (SIGKILL) a process that rebuilds the index in

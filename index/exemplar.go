@@ -44,9 +44,16 @@ func (ix *Index) NewExemplars(questions []string) *Exemplars {
 // is the question itself is skipped: scoring the exemplar set itself is
 // then leave-one-out.
 func (ix *Index) Closest(ex *Exemplars, question, lang string) float64 {
+	sim, _ := ix.ClosestText(ex, question, lang)
+	return sim
+}
+
+// ClosestText is Closest and the text of the closest exemplar ("" when
+// none shares a token with question).
+func (ix *Index) ClosestText(ex *Exemplars, question, lang string) (float64, string) {
 	st, ok := ix.langs[lang]
 	if !ok || ex == nil {
-		return 0
+		return 0, ""
 	}
 	var tokens []string
 	for _, t := range ix.analyzed(question).tokens {

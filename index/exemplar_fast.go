@@ -42,10 +42,10 @@ type interScratch struct {
 
 // closest is similarity(st, phrasings of the exemplars but question itself,
 // tokens) over the inverted lists; qt are tokens looked up (question).
-func (ex *Exemplars) closest(tokens []string, qt []qtok, question, lang string) float64 {
+func (ex *Exemplars) closest(tokens []string, qt []qtok, question, lang string) (float64, string) {
 	exs, post := ex.byLang[lang], ex.post[lang]
 	if post == nil {
-		return 0
+		return 0, ""
 	}
 	sc := interPool.Get().(*interScratch)
 	defer interPool.Put(sc)
@@ -72,17 +72,17 @@ func (ex *Exemplars) closest(tokens []string, qt []qtok, question, lang string) 
 			inter[e] += q.idf
 		}
 	}
-	best := 0.0
+	best, text := 0.0, ""
 	for _, e := range touched {
 		x := inter[e]
 		inter[e] = 0
 		if exs[e].text == question {
 			continue
 		}
-		if union := qw + exs[e].ph.weight - x; union > 0 {
-			best = max(best, x/union)
+		if union := qw + exs[e].ph.weight - x; union > 0 && x/union > best {
+			best, text = x/union, exs[e].text
 		}
 	}
 	sc.touched = touched
-	return best
+	return best, text
 }

@@ -26,21 +26,20 @@ const (
 	fieldText = "text" // the phrasing, or the passage heading and body
 )
 
-// zhStopWords are function words and question words: they are in almost every
-// question and say nothing about which article is meant.
-var zhStopWords = []any{
-	"的", "了", "吗", "呢", "吧", "啊", "呀", "么", "是", "我", "你", "他", "她", "在", "和", "与",
-	"就", "都", "也", "还", "要", "会", "能", "可", "这", "那", "个", "么", "怎", "什", "哪", "请",
-	"怎么", "什么", "可以", "如何", "哪些", "哪里", "哪个", "请问", "一下", "我们", "自己", "如果",
-	"需要", "是不", "不是", "有没", "没有", "能不", "吗?", "么办", "怎样", "为什", "为何", "我的",
-	"我家", "有什", "么用", "一个", "这个", "那个", "的话", "时候", "还能", "能够",
-}
-
-func newMapping() (mapping.IndexMapping, error) {
+// newMapping is the index mapping: the faqbot analyzer, whose Chinese stop
+// words (function and question words, in almost every question and saying
+// nothing about which article is meant) are the knowledge base's
+// [stopwords-zh] list (content/words.txt). The mapping is stored with the
+// index, so an index keeps the list it was built with.
+func newMapping(stopWords []string) (mapping.IndexMapping, error) {
+	stopList := make([]any, len(stopWords))
+	for i, w := range stopWords {
+		stopList[i] = w
+	}
 	im := bleve.NewIndexMapping()
 	im.ScoringModel = "bm25"
 	if err := im.AddCustomTokenMap("stop_zh_map", map[string]any{
-		"type": tokenmap.Name, "tokens": zhStopWords,
+		"type": tokenmap.Name, "tokens": stopList,
 	}); err != nil {
 		return nil, fmt.Errorf("stop map: %w", err)
 	}

@@ -1,7 +1,9 @@
 package index
 
 import (
-	"sync"
+	"github.com/blevesearch/bleve/v2/analysis"
+
+	"faqbot/kb"
 
 	"faqbot/index/zh"
 )
@@ -28,63 +30,30 @@ type Missing struct {
 }
 
 // Filler words say how a question is asked, not what it is about: they never
-// count as missing. Chinese fillers are matched as characters (in either
-// position of a bigram) or as whole bigrams; English ones as analyzed tokens.
-var (
-	zhFillerChars = "的了吗呢吧啊呀么嘛哈呗哦噢喔嗯是我你他她它俺咱您在和与跟就都也还要会能可这那个怎什哪请咋啥谁吶滴"
-	zhFillerWords = []string{
-		"到底", "一般", "现在", "应该", "知道", "请问", "麻烦", "谢谢", "是否", "大概", "具体", "一下", "还是", "就是",
-		"可以", "怎么", "多少", "为啥", "为何", "什么", "如何", "怎样", "有没", "没有", "能不", "是不", "不是",
-		"行不", "不行", "好不", "对不", "有啥", "有用", "办法", "咋办", "怎办", "这样", "那样", "这种", "那种",
-		"情况", "问题", "东西", "事情", "时候", "以后", "之后", "以前", "之前", "然后", "但是", "不过", "而且",
-		"所以", "因为", "已经", "一直", "还有", "或者", "比如", "其实", "真的", "确实", "一定", "肯定", "必须",
-		"得多", "多久", "多长", "几天", "一样", "不一", "哪儿", "哪里", "哪个", "哪些", "几个", "几年", "几号",
-		"好多", "很多", "有点", "一点", "怎弄", "搞定", "弄好", "想问", "问下", "问问", "咨询", "了解", "清楚",
-		"说说", "告诉", "帮我", "给我", "我们", "你们", "他们", "自己", "大家", "别人", "人家", "老是", "总是",
-		"突然", "马上", "赶紧", "最近", "今天", "明天", "昨天", "刚刚", "刚才", "正在", "打算", "准备", "想要",
-		"能够", "可能", "会不", "要不", "用不", "能用", "管不", "给不", "报不", "交不", "该怎", "么办", "么样",
-	}
-	enFillerWords = []string{
-		"really", "actually", "still", "went", "go", "going", "gone", "got", "get", "gets", "getting", "gonna",
-		"wanna", "just", "hey", "hi", "please", "thanks", "thank", "exactly", "anyway", "kind", "sort", "like",
-		"mean", "know", "tell", "want", "wants", "need", "needs", "someone", "somebody", "something", "anything",
-		"guy", "guys", "ok", "okay", "well", "basically", "way", "ways", "possible", "able", "sure", "now",
-		"currently", "happen", "happens", "happened", "help", "thing", "things", "stuff", "much", "many", "long",
-		"also", "even", "ever", "yet", "already", "someone's", "whether", "which", "what", "how", "when", "why",
-		"where", "who", "would", "could", "should", "must", "may", "might", "shall", "can", "will", "does", "do",
-		"did", "done", "make", "makes", "made", "let", "lets", "say", "says", "said", "try", "tried", "look",
-		"seems", "seem", "somehow", "right", "ok", "bit", "lot", "lots", "pretty", "quite", "very", "too",
-		"first", "new", "old", "good", "bad", "better", "best", "big", "small", "little", "own", "other",
-		"another", "some", "any", "every", "each", "all", "both", "more", "most", "less", "least",
-		"today", "tomorrow", "yesterday", "recently", "soon", "later", "again", "usual", "usually", "normally",
-	}
-)
-
+// count as missing. They are the knowledge base's [fillers-zh] and
+// [fillers-en] lists (content/words.txt): a one-character Chinese filler
+// matches in either position of a bigram, a longer one as a whole bigram;
+// English ones as analyzed tokens. newFillers makes them once per index.
 type fillers struct {
 	chars map[rune]bool
 	words map[string]bool // analyzed tokens
 }
 
-var fillerOnce sync.Once
-var fillerSet fillers
-
-func (ix *Index) fillers() fillers {
-	fillerOnce.Do(func() {
-		f := fillers{chars: map[rune]bool{}, words: map[string]bool{}}
-		for _, r := range zhFillerChars {
-			f.chars[r] = true
-		}
-		for _, w := range zhFillerWords {
+func newFillers(k *kb.KB, an analysis.Analyzer) fillers {
+	f := fillers{chars: map[rune]bool{}, words: map[string]bool{}}
+	for _, w := range k.WordTexts("fillers-zh") {
+		if r := []rune(w); len(r) == 1 {
+			f.chars[r[0]] = true
+		} else {
 			f.words[w] = true
 		}
-		for _, w := range enFillerWords {
-			for _, t := range analyze(ix.an, zh.Fold(w)) {
-				f.words[t] = true
-			}
+	}
+	for _, w := range k.WordTexts("fillers-en") {
+		for _, t := range analyze(an, zh.Fold(w)) {
+			f.words[t] = true
 		}
-		fillerSet = f
-	})
-	return fillerSet
+	}
+	return f
 }
 
 // Missing reports the specific terms of question that article id of lang
@@ -109,7 +78,7 @@ func (ix *Index) Missing(question, lang, id string) Missing {
 }
 
 func (ix *Index) missing(st *langStats, set tokenSet, tokens []string, syns []synMatch) Missing {
-	f := ix.fillers()
+	f := ix.fillers
 	covered := ix.synCovered(set, syns)
 	var m Missing
 	for _, t := range tokens {

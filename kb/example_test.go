@@ -17,5 +17,5 @@ func ExampleLoad() {
 	}
 	a, _ := k.Article("en", "lost-card")
 	fmt.Println(len(k.IDs()), "articles;", a.Title)
-	// Output: 48 articles; My insurance card is lost: how do I see a doctor?
+	// Output: 110 articles; My insurance card is lost: how do I see a doctor?
 }

@@ -40,21 +40,37 @@ func ParseHelps(r io.Reader) (map[string]Help, error) {
 	return out, err
 }
 
-// ParseCovers reads a covers TSV (question<TAB>id|id): for questions a set
-// labels "?" that articles written since now answer. ApplyCovers makes those
-// articles right answers and useful suggestions of the row.
-func ParseCovers(r io.Reader) (map[string][]string, error) {
-	out := map[string][]string{}
-	err := rows(r, func(n int, line string) error {
-		q, ids, ok := strings.Cut(line, "\t")
-		if !ok {
-			return fmt.Errorf("line %d: want question<TAB>id|id", n)
-		}
-		for _, id := range strings.FieldsFunc(ids, func(r rune) bool { return r == '|' || r == ',' }) {
-			if id = strings.TrimSpace(id); id != "" {
-				out[q] = append(out[q], id)
+// Cover is what a covers file says of a question a set labels "?":
+// articles written since that answer it, and others that help.
+type Cover struct {
+	Answers, Helps []string
+}
+
+// ParseCovers reads a covers TSV (question<TAB>answers[<TAB>helps], ids
+// "|"-separated, "-" for none): for questions a set labels "?" that
+// articles written since answer or help with. ApplyHelps makes the answers
+// right answers, and both useful suggestions, of the row.
+func ParseCovers(r io.Reader) (map[string]Cover, error) {
+	out := map[string]Cover{}
+	ids := func(s string) []string {
+		var out []string
+		for _, id := range strings.FieldsFunc(s, func(r rune) bool { return r == '|' || r == ',' }) {
+			if id = strings.TrimSpace(id); id != "" && id != "-" {
+				out = append(out, id)
 			}
 		}
+		return out
+	}
+	err := rows(r, func(n int, line string) error {
+		f := strings.Split(line, "\t")
+		if len(f) < 2 || len(f) > 3 {
+			return fmt.Errorf("line %d: want question<TAB>answers[<TAB>helps]", n)
+		}
+		c := Cover{Answers: ids(f[1])}
+		if len(f) == 3 {
+			c.Helps = ids(f[2])
+		}
+		out[f[0]] = c
 		return nil
 	})
 	return out, err
@@ -63,16 +79,22 @@ func ParseCovers(r io.Reader) (map[string][]string, error) {
 // ApplyHelps sets each row's Helps and Cluster from helps and covers (either
 // may be nil). A row without a helps entry is clustered by kind: "covered"
 // for id rows, "off-topic" for "-" rows, "uncovered" for "?" rows. A "?"
-// row that covers names becomes answerable by those articles.
-func ApplyHelps(cases []Labelled, helps map[string]Help, covers map[string][]string) {
+// or id row that covers names becomes answerable by those articles too.
+func ApplyHelps(cases []Labelled, helps map[string]Help, covers map[string]Cover) {
 	for i := range cases {
 		c := &cases[i]
 		if h, ok := helps[c.Question]; ok {
 			c.Helps, c.Cluster = slices.Clone(h.Suggest), h.Cluster
 		}
-		if ids := covers[c.Question]; len(ids) > 0 && c.Kind() == WantUnsure {
-			c.Want = "?" + strings.Join(append(c.Accept(), ids...), ",")
-			c.Helps = append(c.Helps, ids...)
+		if cv, ok := covers[c.Question]; ok && c.Kind() != WantNone {
+			switch {
+			case len(cv.Answers) == 0:
+			case c.Kind() == WantUnsure:
+				c.Want = "?" + strings.Join(append(c.Accept(), cv.Answers...), ",")
+			default:
+				c.Want = strings.Join(append(c.Accept(), cv.Answers...), "|")
+			}
+			c.Helps = append(append(c.Helps, cv.Answers...), cv.Helps...)
 		}
 		if c.Cluster == "" {
 			switch c.Kind() {

@@ -12,7 +12,7 @@ func TestParseHelpsAndApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	covers, err := ParseCovers(strings.NewReader("胰岛素能报吗\tdrug-list\n"))
+	covers, err := ParseCovers(strings.NewReader("胰岛素能报吗\tdrug-list\n养老金多少\t-\tpension\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -31,6 +32,7 @@ type KB struct {
 	handoff    map[string]string
 	synonyms   [][]string
 	scope      Scope
+	words      map[string][]Word
 	hash       string
 	src        fs.FS
 	files      []string
@@ -67,7 +69,12 @@ func Load(fsys fs.FS) (*KB, error) {
 			errs.add(lang+"/", 0, "no articles")
 		}
 		for _, name := range names {
-			data, err := fs.ReadFile(fsys, name)
+			data, err := readLimited(fsys, name, maxFileBytes)
+			if tooBig := (*fileTooBig)(nil); errors.As(err, &tooBig) {
+				errs.add(name, 0, "%s", tooBig.Error())
+				broken[lang+"/"+strings.TrimSuffix(path.Base(name), ".md")] = true
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("read article: %w", err)
 			}
@@ -99,10 +106,13 @@ func Load(fsys fs.FS) (*KB, error) {
 			into          map[string]string
 		}{{disclaimerFn, "disclaimer", k.disclaimer}, {handoffFn, "hand-off text", k.handoff}} {
 			name := fmt.Sprintf(f.pattern, lang)
-			data, err := fs.ReadFile(fsys, name)
+			data, err := readLimited(fsys, name, maxFileBytes)
+			tooBig := (*fileTooBig)(nil)
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
 				errs.add(name, 0, "missing %s for %s", f.what, lang)
+			case errors.As(err, &tooBig):
+				errs.add(name, 0, "%s", tooBig.Error())
 			case err != nil:
 				return nil, fmt.Errorf("read %s: %w", f.what, err)
 			case strings.TrimSpace(string(data)) == "":
@@ -113,15 +123,26 @@ func Load(fsys fs.FS) (*KB, error) {
 			}
 		}
 	}
-	if data, err := fs.ReadFile(fsys, SynonymsFile); err == nil {
+	tooBig := (*fileTooBig)(nil)
+	if data, err := readLimited(fsys, SynonymsFile, maxListBytes); err == nil {
 		track(SynonymsFile, data)
 		k.synonyms = parseSynonyms(string(data), &errs)
+	} else if errors.As(err, &tooBig) {
+		errs.add(SynonymsFile, 0, "%s", tooBig.Error())
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read synonyms: %w", err)
 	}
-	if data, err := fs.ReadFile(fsys, ScopeFile); err == nil {
+	if data, err := readLimited(fsys, WordsFile, maxListBytes); err == nil {
+		track(WordsFile, data)
+		k.words = parseWords(string(data), &errs)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read words: %w", err)
+	}
+	if data, err := readLimited(fsys, ScopeFile, maxListBytes); err == nil {
 		track(ScopeFile, data)
 		k.scope = parseScope(string(data), &errs)
+	} else if errors.As(err, &tooBig) {
+		errs.add(ScopeFile, 0, "%s", tooBig.Error())
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read scope: %w", err)
 	}
@@ -231,6 +252,39 @@ func (k *KB) Synonyms() [][]string { return k.synonyms }
 // Hash identifies the content the knowledge base was loaded from: an index
 // built from other content is rebuilt.
 func (k *KB) Hash() string { return k.hash }
+
+// maxListBytes bounds synonyms.txt and scope.txt (today some kB each).
+const maxListBytes = 1 << 20
+
+// fileTooBig is readLimited's error for a file over its limit.
+type fileTooBig struct{ size, limit int64 }
+
+func (e *fileTooBig) Error() string {
+	return fmt.Sprintf("file is %d bytes, over the %d limit", e.size, e.limit)
+}
+
+// readLimited reads a content file of at most limit bytes. Its size is
+// checked before it is read (a 24 MB article costs a stat, not 24 MB), and
+// at most limit+1 bytes are read in any case (a file that grows meanwhile,
+// or whose size the file system does not say).
+func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > limit {
+		return nil, &fileTooBig{size: fi.Size(), limit: limit}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, &fileTooBig{size: int64(len(data)), limit: limit}
+	}
+	return data, nil
+}
 
 // WriteSnapshot copies the content files the knowledge base was loaded from
 // into dir, so an index on disk carries the content it was built from.

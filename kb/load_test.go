@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -152,5 +153,67 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	if k2.Hash() != k.Hash() {
 		t.Error("snapshot loads as different content")
+	}
+}
+
+// TestWordsFile: the word lists are read by section; an unknown list, an
+// entry outside a list and one listed twice are errors at their line.
+func TestWordsFile(t *testing.T) {
+	t.Parallel()
+	var errs Errors
+	w := parseWords("# c\n[greetings]\n你好\nhi\n\n[symptoms]\n发烧\n", &errs)
+	if len(errs) != 0 || len(w["greetings"]) != 2 || w["symptoms"][0] != (Word{"发烧", 7}) {
+		t.Fatalf("parsed %v, errors %v", w, errs)
+	}
+	for _, tc := range []struct{ text, want string }{
+		{"[nope]\nx\n", "words.txt:1: unknown word list \"nope\""},
+		{"你好\n", "words.txt:1: entry \"你好\" is outside a [list]"},
+		{"[greetings]\nHi\nhi\n", "words.txt:3: \"hi\" is already in [greetings] on line 2"},
+	} {
+		var errs Errors
+		parseWords(tc.text, &errs)
+		if len(errs) == 0 || !strings.Contains(errs.Error(), tc.want) {
+			t.Errorf("%q: errors %v, want %q", tc.text, errs, tc.want)
+		}
+	}
+}
+
+// TestLoadHugeFile: an oversized content file (a 24 MB article, a 24 MB
+// synonyms list) is refused by its size before it is read: Load allocates
+// nothing like its size, and says which file and why.
+func TestLoadHugeFile(t *testing.T) {
+	dir := writeTree(t, nil)
+	measure := func() (uint64, error) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, err := Load(os.DirFS(dir))
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc, err
+	}
+	base, err := measure()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"zh/huge.md", "synonyms.txt"} {
+		f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Truncate(24 << 20); err != nil { // sparse: no disk used
+			t.Fatal(err)
+		}
+		f.Close()
+		alloc, err := measure()
+		if err == nil || !strings.Contains(err.Error(), name+": file is 25165824 bytes, over the") {
+			t.Errorf("%s of 24 MB: %v", name, err)
+		}
+		if alloc > base+(2<<20) {
+			t.Errorf("%s of 24 MB: Load allocated %d kB, %d kB without it", name, alloc>>10, base>>10)
+		}
+		t.Logf("%s of 24 MB refused; Load allocated %d kB (%d kB without it)", name, alloc>>10, base>>10)
+		if name == "zh/huge.md" {
+			os.Remove(filepath.Join(dir, name))
+		}
 	}
 }

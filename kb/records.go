@@ -31,10 +31,19 @@ type LogEntry struct {
 	Reason   string        `json:"reason,omitempty"`
 	Score    float64       `json:"score"`
 	Latency  time.Duration `json:"lat"`
+	// Context is the previous article a follow-up was read with (empty: the
+	// question was read on its own): the console's follow-up share.
+	Context string `json:"ctx,omitempty"`
 }
 
 // ErrBadVote matches (with errors.Is) a vote no store accepts.
 var ErrBadVote = errors.New("bad vote")
+
+// ErrBusy matches (with errors.Is) a write a store refused for want of
+// room, not for what it holds (kb/state/resilient's vote spool is full): the
+// record was not kept, and the caller should say "try again later" (HTTP
+// 503) rather than acknowledge it.
+var ErrBusy = errors.New("state store busy: try again later")
 
 // ValidateVote reports whether a store can keep v: it needs an article id
 // without '/' (the bbolt store's key separator; every backend agrees).

@@ -22,12 +22,14 @@ type Report struct {
 	ByLang      map[string]Outcome `json:"by_lang"`
 }
 
-// Group is one unanswered question, normalised, with how often it was asked
-// and the spellings people used (at most three, first asked first).
+// Group is one unanswered question, normalised, with how often it was asked,
+// the spellings people used (at most three, first asked first) and when it
+// was last asked.
 type Group struct {
-	Key      string   `json:"key"`
-	Count    int      `json:"count"`
-	Examples []string `json:"examples"`
+	Key      string    `json:"key"`
+	Count    int       `json:"count"`
+	Examples []string  `json:"examples"`
+	Last     time.Time `json:"last"`
 }
 
 // ArticleCount counts something per article.

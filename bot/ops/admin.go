@@ -1,7 +1,6 @@
 package ops
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,20 +13,29 @@ import (
 	"faqbot/kb"
 )
 
-// Admin serves the operator routes POST /admin/reindex and GET /admin/stats,
-// guarded by a bearer token. With no token configured every request is
-// refused: an operator API must never be open by default.
+// Admin serves the operator routes POST /admin/reindex and GET /admin/stats
+// and the curator console (console.go), guarded by the admin token: a bearer
+// header, or the console's session cookie. With no token configured every
+// request is refused: an operator API must never be open by default.
 type Admin struct {
 	Token   string
 	Service *Service
 	Log     *slog.Logger
+	// Now is the clock (nil: time.Now), for tests.
+	Now func() time.Time
+
+	out     signOuts
+	fail    failures
+	engines engines
+	model   modelCurve
 }
 
-// Handler routes /admin/reindex and /admin/stats.
+// Handler routes /admin/reindex, /admin/stats and the console's pages.
 func (a *Admin) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/admin/reindex", a.guard(http.MethodPost, a.reindex))
 	mux.Handle("/admin/stats", a.guard(http.MethodGet, a.stats))
+	a.console(mux)
 	return mux
 }
 
@@ -40,7 +48,13 @@ type httpError struct {
 func (e *httpError) Error() string { return e.msg }
 
 func (a *Admin) reindex(w http.ResponseWriter, r *http.Request) error {
+	if a.Service == nil || a.Service.Reindexer == nil || a.Service.Reindexer.Load == nil || a.Service.Reindexer.Build == nil {
+		return &httpError{http.StatusServiceUnavailable, "this server cannot reindex"}
+	}
 	rep, err := a.Service.Reindex(r.Context())
+	if a.authenticate(r) == authSession { // the console's form: a page, not JSON
+		return a.reindexPage(w, r, rep, err)
+	}
 	// content_hash (kb.KB.Hash of what now serves) lets `faqbot reindex
 	// -content DIR -server URL` check that the server serves DIR.
 	resp := map[string]any{"ok": err == nil, "report": rep.String(), "added": rep.Added, "removed": rep.Removed, "changed": rep.Changed,
@@ -112,13 +126,20 @@ func (a *Admin) check(method string, r *http.Request) error {
 	if a.Token == "" {
 		return &httpError{http.StatusForbidden, "admin routes are off: set FAQBOT_ADMIN_TOKEN"}
 	}
-	got := r.Header.Get("Authorization")
-	want := "Bearer " + a.Token
-	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		a.Log.Warn("admin: bad token", "path", r.URL.Path, "remote", r.RemoteAddr)
-		return &httpError{http.StatusUnauthorized, "bad or missing bearer token"}
+	switch a.authenticate(r) {
+	case authBearer:
+		return nil
+	case authSession:
+		// A browser's cookie rides along on any request to this site:
+		// a state-changing one must carry the console form's CSRF token.
+		if method != http.MethodGet && !a.checkCSRF(r) {
+			a.Log.Warn("admin: CSRF check failed", "path", r.URL.Path, "remote", r.RemoteAddr)
+			return &httpError{http.StatusForbidden, "CSRF check failed: use the console's form"}
+		}
+		return nil
 	}
-	return nil
+	a.Log.Warn("admin: bad token", "path", r.URL.Path, "remote", r.RemoteAddr)
+	return &httpError{http.StatusUnauthorized, "bad or missing bearer token"}
 }
 
 // writeJSON sends v as an admin reply: never cached, never sniffed as HTML.

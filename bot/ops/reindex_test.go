@@ -77,7 +77,7 @@ func TestReindexUnderLoad(t *testing.T) {
 	r := newTestReindexer(t, copyContent(t), t.TempDir())
 	r.Regression = r.Regression[:40] // the self-check itself is tested below; keep the runs quick
 	e := bot.NewEngine(r.Live, bot.DefaultOptions, bot.Deps{})
-	questions := []string{"医保卡丢了怎么办", "How do I file for medical care in another city?", "家庭共济怎么绑定家人", "异地就医备案需要什么材料"}
+	questions := []string{"医保卡丢了怎么办", "How do I file for remote medical care?", "家庭共济怎么绑定家人", "异地就医备案需要什么材料"}
 	var asked, failed atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -105,7 +105,7 @@ func TestReindexUnderLoad(t *testing.T) {
 		if err != nil {
 			t.Fatalf("reindex %d: %v", i, err)
 		}
-		if rep.TitlesTop1 != "96/96" {
+		if n, total, ok := strings.Cut(rep.TitlesTop1, "/"); !ok || n != total || n == "0" {
 			t.Errorf("reindex %d: titles %s", i, rep.TitlesTop1)
 		}
 	}
@@ -150,6 +150,7 @@ func TestReindexRefusesBrokenContent(t *testing.T) {
 func TestReindexReportAndConcurrency(t *testing.T) {
 	dir := copyContent(t)
 	r := newTestReindexer(t, dir, t.TempDir())
+	articles := len(r.Live.Current().KB().Articles("zh"))
 	os.Remove(filepath.Join(dir, "zh", "dental-coverage.md"))
 	os.Remove(filepath.Join(dir, "en", "dental-coverage.md"))
 	for _, lang := range []string{"zh", "en"} {
@@ -178,7 +179,7 @@ func TestReindexReportAndConcurrency(t *testing.T) {
 		case err != nil:
 			t.Fatalf("reindex: %v", err)
 		default:
-			if strings.Join(reps[i].Removed, ",") != "dental-coverage" || reps[i].Articles["zh"] != 47 {
+			if strings.Join(reps[i].Removed, ",") != "dental-coverage" || reps[i].Articles["zh"] != articles-1 {
 				t.Errorf("report: %s", reps[i])
 			}
 		}

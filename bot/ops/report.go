@@ -18,6 +18,39 @@ type Report struct {
 	// LowConfidence are questions answered with a score below
 	// LowConfidenceBelow, most asked first: answers worth checking.
 	LowConfidence []LowAnswer `json:"low_confidence"`
+	// Totals are the period's outcomes, follow-ups, votes and latency,
+	// from the query log (absent when the store has none to walk).
+	Totals *Totals `json:"totals,omitempty"`
+}
+
+// Totals sum up a period of the query log and votes: what the console's
+// overview shows above its charts, and `faqbot stats` on its first lines.
+type Totals struct {
+	Asked    int            `json:"asked"`
+	Answered int            `json:"answered"`
+	Unsure   int            `json:"unsure"`
+	Declined map[string]int `json:"declined"` // by reason
+	// FollowUps are the questions read with the user's previous one.
+	FollowUps int     `json:"follow_ups"`
+	Up        int     `json:"up"`
+	Down      int     `json:"down"`
+	P50Ms     float64 `json:"p50_ms"`
+	P99Ms     float64 `json:"p99_ms"`
+}
+
+func totalsOf(b Bucket) *Totals {
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	return &Totals{Asked: b.Asked, Answered: b.Answered, Unsure: b.Unsure, Declined: b.Declined, FollowUps: b.FollowUps,
+		Up: b.Up, Down: b.Down, P50Ms: ms(b.P50), P99Ms: ms(b.P99)}
+}
+
+// DeclinedTotal is how many questions were declined, whatever the reason.
+func (t *Totals) DeclinedTotal() int {
+	n := 0
+	for _, v := range t.Declined {
+		n += v
+	}
+	return n
 }
 
 // LowAnswer is one question answered with a low score.
@@ -109,6 +142,17 @@ func FilterSuggestions(k *kb.KB, sugg []bot.Suggestion) []bot.Suggestion {
 func FormatReport(r Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "since %s: %d questions\n", r.Since.Format("2006-01-02 15:04"), r.Questions)
+	if t := r.Totals; t != nil && t.Asked > 0 {
+		pct := func(n int) float64 { return 100 * float64(n) / float64(t.Asked) }
+		var reasons []string
+		for _, k := range sortedKeys(keysOf(t.Declined)) {
+			reasons = append(reasons, fmt.Sprintf("%s %d", k, t.Declined[k]))
+		}
+		fmt.Fprintf(&b, "answered %d (%.0f%%), unsure %d (%.0f%%), declined %d (%.0f%%: %s)\n", t.Answered, pct(t.Answered),
+			t.Unsure, pct(t.Unsure), t.DeclinedTotal(), pct(t.DeclinedTotal()), strings.Join(reasons, ", "))
+		fmt.Fprintf(&b, "follow-ups %d (%.0f%%); votes %d up, %d down; latency p50 %.2f ms, p99 %.2f ms\n",
+			t.FollowUps, pct(t.FollowUps), t.Up, t.Down, t.P50Ms, t.P99Ms)
+	}
 	b.WriteString("\nunanswered (most asked first):\n")
 	if len(r.Unanswered) == 0 {
 		b.WriteString("  none\n")

@@ -67,3 +67,22 @@ func TestFilterSuggestions(t *testing.T) {
 		t.Errorf("kept %+v", got)
 	}
 }
+
+// TestReportPeriodBounded: an absurd period (?since=1e300d, which parses to
+// an overflowed duration) reports the last MaxReportPeriod, not a time
+// before the epoch or in the future.
+func TestReportPeriodBounded(t *testing.T) {
+	for _, s := range []string{"1e300d", "106751d", "9223372036854775807ns", "1e18h"} {
+		d, err := ParseDuration(s)
+		if err != nil {
+			continue // refused outright: bounded too
+		}
+		rep, err := (&Service{Reports: fakeLog{}}).Report(d)
+		if err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		if age := time.Since(rep.Since); age < 0 || age > MaxReportPeriod+time.Minute {
+			t.Errorf("since=%s: report from %s (%s ago)", s, rep.Since, age)
+		}
+	}
+}

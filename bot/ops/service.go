@@ -37,18 +37,43 @@ func (s *Service) Reindex(ctx context.Context) (ReindexReport, error) {
 	return s.Reindexer.Run(ctx)
 }
 
-// Report is the curator's report over the last period.
+// MaxReportPeriod bounds a report's period: a longer one (since=1e300d,
+// whose parse overflows to a negative duration, included) reports the last
+// MaxReportPeriod, longer than any retention.
+const MaxReportPeriod = 10 * 365 * 24 * time.Hour
+
+// Report is the curator's report over the last period (at most
+// MaxReportPeriod; a negative period, an overflow, counts as the maximum).
 func (s *Service) Report(period time.Duration) (Report, error) {
-	since := time.Now().Add(-period)
-	rep, err := s.Reports.Report(since, DefaultReportTop)
+	if period < 0 || period > MaxReportPeriod {
+		period = MaxReportPeriod
+	}
+	return s.ReportSince(time.Now().Add(-period), DefaultReportTop)
+}
+
+// ReportSince is the curator's report since t, top entries to each list
+// (0: all of them): the one report code behind `faqbot stats`, GET
+// /admin/stats, Telegram's /stats and the console.
+func (s *Service) ReportSince(since time.Time, top int) (Report, error) {
+	rep, err := s.Reports.Report(since, top)
 	if err != nil {
 		return Report{}, err
 	}
 	out := Report{Report: rep, LowConfidence: []LowAnswer{}}
 	if ql, ok := s.Reports.(QueryLog); ok {
-		if out.LowConfidence, err = LowConfidence(ql, since, DefaultReportTop); err != nil {
+		lowTop := top
+		if lowTop <= 0 {
+			lowTop = 100
+		}
+		if out.LowConfidence, err = LowConfidence(ql, since, lowTop); err != nil {
 			return Report{}, err
 		}
+		vl, _ := s.Reports.(VoteLog)
+		tl, err := buildTimeline(ql, vl, since, time.Now().Add(time.Minute), true, false)
+		if err != nil {
+			return Report{}, err
+		}
+		out.Totals = totalsOf(tl.Total)
 	}
 	return out, nil
 }

@@ -299,6 +299,10 @@ func userKey(u *tgbotapi.User) string {
 	if u == nil {
 		return ""
 	}
+	if u.ID < 0 && u.LastName != "" {
+		// A sender chat (chat ids are negative) with an admin's signature.
+		return strconv.FormatInt(u.ID, 10) + "/" + u.LastName
+	}
 	return strconv.FormatInt(u.ID, 10)
 }
 
@@ -379,15 +383,14 @@ func (t *Bot) sayTo(ctx context.Context, in incoming) func(string) error {
 // groups only commands, mentions of the bot and replies to it are answered;
 // replies in a forum topic stay in it (thread). Anonymous group admins
 // write through a bot account (GroupAnonymousBot) and are answered like
-// users, as one user per group; other bots are ignored.
+// users, one per group and signature; posts a channel makes in a group are
+// answered as that channel; other bots are ignored.
 func (t *Bot) onMessage(ctx context.Context, m *tgbotapi.Message, thread int) error {
 	if m.Chat == nil {
 		return nil
 	}
-	user := m.From
-	if anonymousAdmin(m) {
-		user = &tgbotapi.User{ID: m.SenderChat.ID, FirstName: m.SenderChat.Title}
-	} else if m.From != nil && m.From.IsBot {
+	user, ok := messageSender(m)
+	if !ok {
 		return nil
 	}
 	in := incoming{chat: m.Chat.ID, thread: thread, user: user, private: m.Chat.IsPrivate()}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -325,4 +326,34 @@ func TestWebhookUndecodableUpdate(t *testing.T) {
 		t.Errorf("a good update after bad ones: %d", got)
 	}
 	fake.waitOK(t, "sendMessage", 1, waitFor)
+}
+
+// TestSenderKeys: every person keeps their own conversation: two anonymous
+// admins of one group (told apart by signature), a channel posting in the
+// group, and a user; other bots are ignored.
+func TestSenderKeys(t *testing.T) {
+	t.Parallel()
+	group := &tgbotapi.Chat{ID: -100111, Type: "supergroup", Title: "群"}
+	anonBot := &tgbotapi.User{ID: 1087968824, IsBot: true, UserName: "GroupAnonymousBot"}
+	msgs := map[string]*tgbotapi.Message{
+		"admin A": {Chat: group, From: anonBot, SenderChat: group, AuthorSignature: "甲"},
+		"admin B": {Chat: group, From: anonBot, SenderChat: group, AuthorSignature: "乙"},
+		"channel": {Chat: group, From: &tgbotapi.User{ID: 136817688, IsBot: true}, SenderChat: &tgbotapi.Chat{ID: -100222, Type: "channel"}},
+		"user":    {Chat: group, From: &tgbotapi.User{ID: 42}},
+	}
+	seen := map[string]string{}
+	for name, m := range msgs {
+		u, ok := messageSender(m)
+		if !ok {
+			t.Fatalf("%s: ignored", name)
+		}
+		key := conversationKey(incoming{chat: group.ID, user: u})
+		if other, dup := seen[key]; dup {
+			t.Errorf("%s and %s share the conversation %q", name, other, key)
+		}
+		seen[key] = name
+	}
+	if _, ok := messageSender(&tgbotapi.Message{Chat: group, From: &tgbotapi.User{ID: 7, IsBot: true}}); ok {
+		t.Error("another bot's message is answered")
+	}
 }

@@ -410,11 +410,21 @@ type block struct {
 func renderTopics(topics []bot.Topic, l locale) []message {
 	blocks := []block{{head: "<b>" + escape(l.label("topics")) + "</b>"}}
 	for _, tp := range topics {
-		var b strings.Builder
+		// A topic's lines, as many blocks as it takes: a block is never
+		// split inside its markup, so each stays well under a message.
+		head := "<b>" + escape(l.conv(tp.Name)) + "</b>"
+		b := strings.Builder{}
+		b.WriteString(head)
 		for _, a := range tp.Articles {
-			fmt.Fprintf(&b, "\n• %s — <code>/a %s</code>", escape(l.conv(a.Title)), escape(a.ID))
+			line := fmt.Sprintf("\n• %s — <code>/a %s</code>", escape(l.conv(a.Title)), escape(a.ID))
+			if textLen(b.String())+textLen(line) > maxText/2 {
+				blocks = append(blocks, block{head: b.String()})
+				b.Reset()
+				b.WriteString(head + " …")
+			}
+			b.WriteString(line)
 		}
-		blocks = append(blocks, block{head: "<b>" + escape(l.conv(tp.Name)) + "</b>" + b.String()})
+		blocks = append(blocks, block{head: b.String()})
 	}
 	msgs := packBlocks(blocks, maxText)
 	msgs[len(msgs)-1].Keyboard = topicButtons(topics, l, len(topics))

@@ -70,6 +70,21 @@ func anonymousAdmin(m *tgbotapi.Message) bool {
 	return m.SenderChat != nil && m.Chat != nil && m.SenderChat.ID == m.Chat.ID
 }
 
+// messageSender is whom a message is answered as (and whose conversation it
+// continues): its user; for an anonymous admin or a post on behalf of a
+// channel, the sender chat and, for admins, the signature (their custom
+// title), so that admins do not share one conversation. ok is false for
+// other bots, which are ignored.
+func messageSender(m *tgbotapi.Message) (u *tgbotapi.User, ok bool) {
+	switch {
+	case m.SenderChat != nil && (anonymousAdmin(m) || m.SenderChat.Type == "channel"):
+		return &tgbotapi.User{ID: m.SenderChat.ID, FirstName: m.SenderChat.Title, LastName: m.AuthorSignature}, true
+	case m.From != nil && m.From.IsBot:
+		return nil, false
+	}
+	return m.From, true
+}
+
 // hasContent reports whether a message without text carries something a
 // user sent (a sticker, a photo, a voice message, ...), which gets the
 // polite "text only" reply. Service messages (a pinned message, the

@@ -16,8 +16,10 @@
 //
 // POST bodies must be one JSON object with Content-Type application/json
 // (415 otherwise, which also stops cross-site HTML forms), at most
-// Config.MaxBody bytes (64 kB; 413 beyond). Fields are checked by type;
-// unknown fields are ignored; a missing "question" is a 400, an empty one
+// Config.MaxBody bytes (64 kB; 413 beyond). Fields are checked by type and
+// keys strictly: a key given twice, or a field's key in another case
+// ("Question"), is a 400; unknown keys are ignored. Routes match exactly
+// (/api/x/ask is a 404). A missing "question" is a 400, an empty one
 // gets the polite empty-question reply. That reply (also for text with no
 // Chinese or English in it) is in "lang", else in the first of Chinese and
 // English that Accept-Language names, else Chinese. Every error is a status with a JSON
@@ -42,26 +44,43 @@
 // character.)
 //
 // The page's own requests (Sec-Fetch-Site: same-origin) pass unsigned as
-// channel "web", with their user ids kept apart as "web:<id>"; signed
-// requests are channel "api". Any script can send that header, so when a
-// secret is set these unsigned requests are untrusted and rate-limited per
-// client: token buckets for /api/ask (Config.AskLimit, 30 a minute, burst
-// 10) and /api/feedback (Config.FeedbackLimit, 20 a minute, burst 5),
-// beyond which the client gets 429 with Retry-After, counted through
-// Config.Metrics as rate-limited on channel "web". The client is the TCP
-// peer's address (an IPv6 /64), or, when the peer is in
-// Config.TrustedProxies (FAQBOT_TRUSTED_PROXIES), the address it forwards in
-// X-Forwarded-For or X-Real-IP; at most Config.MaxClients clients are
-// tracked. Signed requests, and every request when no secret is set, are
-// never throttled. Without a secret, unsigned requests are accepted as
-// "api" and signed ones refused, rather than pretending to check them. GET
+// channel "web"; signed requests are channel "api"; without a secret,
+// other unsigned requests are accepted as "api" too (and signed ones
+// refused, rather than pretending to check them). Any script can send an
+// unsigned request, so every unsigned request, whether or not a secret is
+// set, is untrusted:
+//
+//   - it is rate-limited per client: token buckets for /api/ask
+//     (Config.AskLimit, 30 a minute, burst 10) and /api/feedback
+//     (Config.FeedbackLimit, 20 a minute, burst 5), beyond which the client
+//     gets 429 with Retry-After, counted through Config.Metrics as
+//     rate-limited on its channel ("web" or "api");
+//   - its "user" is namespaced by the client: "alice" becomes
+//     "<channel>@<client>:alice" before it is hashed, so a request from
+//     another address naming the same id reaches neither alice's
+//     conversation context nor her votes (a user who changes address starts
+//     afresh).
+//
+// The client is the TCP peer's address (an IPv6 /64, see ClientKey), or,
+// when the peer is in Config.TrustedProxies (FAQBOT_TRUSTED_PROXIES), the
+// address it forwards in X-Forwarded-For or X-Real-IP; at most
+// Config.MaxClients clients are tracked. Only signed requests speak for
+// arbitrary user ids and are never throttled. A relay on a private network
+// that does not sign can be let in explicitly: unsigned requests from
+// Config.OpenFrom (FAQBOT_RELAY_OPEN_FROM) are trusted like signed ones. GET
 // /api/article serves public content and needs no signature.
 //
 // # Page
 //
-// Page serves the chat page, one embedded HTML file with no build step and
-// no external resources, on GET / under a Content-Security-Policy that
-// allows only its own inline script and style.
+// Page serves the chat page, one embedded HTML template with no build step
+// and no external resources, on GET / under a Content-Security-Policy that
+// allows only its own inline script and style. Its landing lists the
+// Asker's topics (buttons that open their questions) and examples, and the
+// 12393 hotline and the local 医保局, in Simplified, Traditional and
+// English; the script shows the one of the UI language. Each answer
+// scrolls into view, with its disclaimer as one short line (the full text
+// in a details element), vote buttons labelled in words with SVG icons (no
+// emoji), and Traditional labels after a question in Traditional.
 //
 // The package asks questions only through bot.Asker and records votes only
 // through State: it never touches the search index or the state store.

@@ -55,6 +55,9 @@ func serve(log *slog.Logger, w http.ResponseWriter, r *http.Request, h handlerFu
 	if he.code >= 500 {
 		level, what = slog.LevelError, "relay: failed"
 	}
+	if he.code == http.StatusServiceUnavailable {
+		level = slog.LevelWarn // the store is saturated, not broken; counted by the store
+	}
 	attrs := []slog.Attr{slog.String("path", r.URL.Path), slog.Int("status", he.code), slog.String("error", he.msg)}
 	if he.err != nil {
 		attrs = append(attrs, slog.Any("err", he.err))

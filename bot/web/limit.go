@@ -21,8 +21,8 @@ type Limit struct {
 	Burst     int
 }
 
-// Default limits on the untrusted (unsigned, same-origin) requests of one
-// client, and how many clients are tracked at once.
+// Default limits on the untrusted (unsigned) requests of one client, and
+// how many clients are tracked at once.
 var (
 	DefaultAskLimit      = Limit{PerMinute: 30, Burst: 10}
 	DefaultFeedbackLimit = Limit{PerMinute: 20, Burst: 5}
@@ -64,8 +64,9 @@ func (l Limit) limiter() *rate.Limiter {
 	return rate.NewLimiter(rate.Limit(l.PerMinute/60), l.Burst)
 }
 
-// ParseTrustedProxies parses FAQBOT_TRUSTED_PROXIES: comma-separated IP
-// addresses and CIDR prefixes ("10.0.0.0/8, 127.0.0.1, ::1").
+// ParseTrustedProxies parses FAQBOT_TRUSTED_PROXIES (and
+// FAQBOT_RELAY_OPEN_FROM): comma-separated IP addresses and CIDR prefixes
+// ("10.0.0.0/8, 127.0.0.1, ::1").
 func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, f := range strings.Split(s, ",") {
@@ -76,14 +77,14 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 		if strings.Contains(f, "/") {
 			p, err := netip.ParsePrefix(f)
 			if err != nil {
-				return nil, fmt.Errorf("trusted proxy %q: %w", f, err)
+				return nil, fmt.Errorf("%q: %w", f, err)
 			}
 			out = append(out, p.Masked())
 			continue
 		}
 		a, err := netip.ParseAddr(f)
 		if err != nil {
-			return nil, fmt.Errorf("trusted proxy %q: not an IP address or CIDR prefix", f)
+			return nil, fmt.Errorf("%q: not an IP address or CIDR prefix", f)
 		}
 		a = a.Unmap()
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
@@ -94,7 +95,6 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 // throttle holds the per-client limiters of untrusted requests.
 type throttle struct {
 	ask, feedback Limit
-	trusted       []netip.Prefix
 	max           int
 	metrics       Metrics
 
@@ -109,13 +109,14 @@ type client struct {
 }
 
 func newThrottle(cfg Config) *throttle {
-	return &throttle{ask: cfg.AskLimit, feedback: cfg.FeedbackLimit, trusted: cfg.TrustedProxies,
+	return &throttle{ask: cfg.AskLimit, feedback: cfg.FeedbackLimit,
 		max: cfg.MaxClients, metrics: cfg.Metrics, clients: map[netip.Prefix]*client{}}
 }
 
 // allow takes one token of kind ("ask" or "feedback") from the client's
-// bucket; when there is none it returns how long until there is.
-func (t *throttle) allow(r *http.Request, kind string, now time.Time) (bool, time.Duration) {
+// bucket; when there is none it returns how long until there is, and counts
+// the refusal under channel.
+func (t *throttle) allow(key netip.Prefix, channel, kind string, now time.Time) (bool, time.Duration) {
 	lim := t.ask
 	if kind == "feedback" {
 		lim = t.feedback
@@ -123,7 +124,6 @@ func (t *throttle) allow(r *http.Request, kind string, now time.Time) (bool, tim
 	if lim.off() {
 		return true, 0
 	}
-	key := clientKey(clientAddr(r, t.trusted))
 	t.mu.Lock()
 	c := t.clients[key]
 	if c == nil {
@@ -145,7 +145,7 @@ func (t *throttle) allow(r *http.Request, kind string, now time.Time) (bool, tim
 	if delay == 0 {
 		return true, 0
 	}
-	t.metrics.RateLimited("web", kind)
+	t.metrics.RateLimited(channel, kind)
 	return false, delay
 }
 
@@ -230,9 +230,11 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 	return false
 }
 
-// clientKey groups addresses into clients: an IPv4 address, or an IPv6
-// /64 (one subscriber's network; a host can pick any address in it).
-func clientKey(a netip.Addr) netip.Prefix {
+// ClientKey groups addresses into clients: an IPv4 address, or an IPv6
+// /64 (one subscriber's network; a host can pick any address in it). The
+// rate limits, the namespacing of unsigned user ids and serve's
+// per-client connection budget all key on it.
+func ClientKey(a netip.Addr) netip.Prefix {
 	if !a.IsValid() {
 		return netip.Prefix{}
 	}

@@ -167,15 +167,117 @@ func TestUnsignedAskLimited(t *testing.T) {
 			t.Fatalf("signed request %d: %d %s", i, code, reply)
 		}
 	}
-	// No secret: an open relay on a private network is not throttled.
-	open, _, _ := newLimitEnv(t, Config{})
-	for i := range 100 {
-		if code, _ := open.post("/api/ask", ask, sameOrigin); code != 200 {
-			t.Fatalf("no secret, request %d: %d", i, code)
+	// A relay opened to a private network (FAQBOT_RELAY_OPEN_FROM) is not
+	// throttled, with or without a secret.
+	for _, secret := range []string{"", "s3cret"} {
+		open, _, _ := newLimitEnv(t, Config{Secret: secret, OpenFrom: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+		for i := range 100 {
+			if code, _ := open.post("/api/ask", ask, sameOrigin); code != 200 {
+				t.Fatalf("open relay (secret %q), request %d: %d", secret, i, code)
+			}
+			if code, _ := open.post("/api/ask", ask, nil); code != 200 {
+				t.Fatalf("open relay (secret %q), unsigned request %d: %d", secret, i, code)
+			}
 		}
-		if code, _ := open.post("/api/ask", ask, nil); code != 200 {
-			t.Fatalf("no secret, unsigned request %d: %d", i, code)
+	}
+}
+
+// TestDefaultConfigLimited is the issue's bar for a fresh deployment (no
+// FAQBOT_RELAY_SECRET, nothing opened): 40 unsigned asks and 40 unsigned
+// votes from one address in a burst get some 429s, counted as channel
+// "api"; and a "user" of one address reaches nothing of the same "user"
+// from another address (its context, its votes).
+func TestDefaultConfigLimited(t *testing.T) {
+	t.Parallel()
+	env, _, m := newLimitEnv(t, Config{})
+	ok, limited := map[string]int{}, map[string]int{}
+	for i := range 40 {
+		for path, body := range map[string]string{
+			"/api/ask":      fmt.Sprintf(`{"question":"医保卡丢了怎么办 %d","user":"u%d"}`, i, i),
+			"/api/feedback": fmt.Sprintf(`{"id":"lost-card","lang":"zh","up":true,"user":"u%d"}`, i),
+		} {
+			switch code, reply := env.post(path, body, nil); code {
+			case 200:
+				ok[path]++
+			case 429:
+				limited[path]++
+			default:
+				t.Fatalf("%s %d: %d %s", path, i, code, reply)
+			}
 		}
+	}
+	for _, path := range []string{"/api/ask", "/api/feedback"} {
+		if limited[path] == 0 || ok[path] == 0 {
+			t.Errorf("%s: %d of 40 answered, %d refused with 429; want some of each", path, ok[path], limited[path])
+		}
+	}
+	if m.get("api/ask") != limited["/api/ask"] || m.get("api/feedback") != limited["/api/feedback"] {
+		t.Errorf("metrics %v, refused %v", m.n, limited)
+	}
+}
+
+// TestUnsignedUserNamespaced: without a signature, "alice" from address A
+// and "alice" from address B are two users (so B gets none of A's
+// conversation context), and neither is the "alice" a signed relay speaks
+// for. Behind a trusted proxy the forwarded client is the address.
+func TestUnsignedUserNamespaced(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cret"
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		hdr  func(client string) map[string]string
+		a, b string
+	}{
+		{"no secret, direct", Config{}, func(string) map[string]string { return nil }, "", ""},
+		{"secret, page, behind a proxy", Config{Secret: secret, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}},
+			func(c string) map[string]string {
+				return map[string]string{"Sec-Fetch-Site": "same-origin", "X-Forwarded-For": c}
+			}, "203.0.113.1", "198.51.100.2"},
+		{"no secret, behind a proxy", Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}},
+			func(c string) map[string]string { return map[string]string{"X-Forwarded-For": c} }, "203.0.113.1", "198.51.100.2"},
+	} {
+		env, _, _ := newLimitEnv(t, tc.cfg)
+		ask := `{"question":"医保卡丢了怎么办","user":"alice"}`
+		if code, reply := env.post("/api/ask", ask, tc.hdr(tc.a)); code != 200 {
+			t.Fatalf("%s: %d %s", tc.name, code, reply)
+		}
+		userA := env.last().User
+		if tc.a == "" {
+			// The test server has one address; compare with what the
+			// relay would make of another client.
+			if userA == "alice" || userA == "web:alice" || !strings.HasSuffix(userA, ":alice") || !strings.Contains(userA, "127.0.0.1") {
+				t.Errorf("%s: unsigned user %q, want alice namespaced by 127.0.0.1", tc.name, userA)
+			}
+			continue
+		}
+		if code, reply := env.post("/api/ask", ask, tc.hdr(tc.b)); code != 200 {
+			t.Fatalf("%s: %d %s", tc.name, code, reply)
+		}
+		userB := env.last().User
+		if userA == userB || userA == "alice" || userB == "alice" || userA == "web:alice" {
+			t.Errorf("%s: alice from %s is %q, from %s %q: want two namespaced users", tc.name, tc.a, userA, tc.b, userB)
+		}
+		if !strings.Contains(userA, tc.a) || !strings.Contains(userB, tc.b) {
+			t.Errorf("%s: users %q, %q not keyed by their clients", tc.name, userA, userB)
+		}
+	}
+	// A signed relay speaks for "alice" herself.
+	env, _, _ := newLimitEnv(t, Config{Secret: secret})
+	body := `{"question":"医保卡丢了怎么办","user":"alice"}`
+	if code, reply := env.post("/api/ask", body, signed(secret, body, time.Now())); code != 200 {
+		t.Fatal(code, reply)
+	}
+	if u := env.last().User; u != "alice" {
+		t.Errorf("signed user %q, want alice", u)
+	}
+	// So does an unsigned request from FAQBOT_RELAY_OPEN_FROM.
+	open, _, _ := newLimitEnv(t, Config{OpenFrom: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
+	if code, reply := open.post("/api/ask", body, nil); code != 200 {
+		t.Fatal(code, reply)
+	}
+	if u := open.last().User; u != "alice" {
+		t.Errorf("open-relay user %q, want alice", u)
 	}
 }
 
@@ -256,7 +358,7 @@ func TestClientAddr(t *testing.T) {
 	}
 	// One IPv6 subscriber (a /64) is one client.
 	a, b := netip.MustParseAddr("2001:db8:1:2::1"), netip.MustParseAddr("2001:db8:1:2:ffff::9")
-	if clientKey(a) != clientKey(b) || clientKey(a) == clientKey(netip.MustParseAddr("2001:db8:1:3::1")) {
+	if ClientKey(a) != ClientKey(b) || ClientKey(a) == ClientKey(netip.MustParseAddr("2001:db8:1:3::1")) {
 		t.Error("IPv6 clients are not keyed by /64")
 	}
 }
@@ -266,13 +368,10 @@ func TestClientAddr(t *testing.T) {
 func TestLimiterMapBounded(t *testing.T) {
 	t.Parallel()
 	th := newThrottle(Config{MaxClients: 64}.withDefaults())
-	th.trusted = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	now := time.Now()
 	for i := range 1000 {
-		r := httptest.NewRequest("POST", "/api/feedback", nil)
-		r.RemoteAddr = "127.0.0.1:1"
-		r.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.1", i/256, i%256))
-		if ok, _ := th.allow(r, "feedback", now); !ok {
+		key := ClientKey(netip.AddrFrom4([4]byte{10, byte(i / 256), byte(i % 256), 1}))
+		if ok, _ := th.allow(key, "web", "feedback", now); !ok {
 			t.Fatalf("client %d refused on its first request", i)
 		}
 		if n := len(th.clients); n > 64 {

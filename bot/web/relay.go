@@ -13,7 +13,9 @@ import (
 	"mime"
 	"net/http"
 	"net/netip"
+	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,13 +62,20 @@ type Config struct {
 	Window time.Duration
 
 	// AskLimit and FeedbackLimit throttle each client's untrusted requests:
-	// those accepted without a signature while Secret is set (the web
-	// page's same-origin requests, which any script can imitate). Beyond
-	// them a client gets 429 with Retry-After. Signed requests, and every
-	// request when Secret is empty, are not throttled. Defaults:
-	// DefaultAskLimit (30 a minute, burst 10) and DefaultFeedbackLimit (20
-	// a minute, burst 5).
+	// every request without a signature (the web page's, and any unsigned
+	// relay request), whether or not Secret is set. Beyond them a client
+	// gets 429 with Retry-After. Signed requests, and unsigned ones from
+	// OpenFrom, are not throttled. Defaults: DefaultAskLimit (30 a minute,
+	// burst 10) and DefaultFeedbackLimit (20 a minute, burst 5).
 	AskLimit, FeedbackLimit Limit
+	// OpenFrom opens the relay to the clients in these prefixes (a private
+	// network whose relays do not sign): their unsigned requests are
+	// trusted like signed ones, not throttled, and speak for the user ids
+	// they give. The client is the address the rate limits key on (see
+	// TrustedProxies). Env FAQBOT_RELAY_OPEN_FROM (comma-separated IPs and
+	// CIDRs); none by default, so an unsigned request's "user" is always
+	// namespaced by its client's address.
+	OpenFrom []netip.Prefix
 	// TrustedProxies are the peers (a reverse proxy, an ingress) whose
 	// X-Forwarded-For or X-Real-IP names the client; from anyone else these
 	// headers are ignored and the client is the TCP peer. Env
@@ -109,9 +118,13 @@ func (c Config) withDefaults() Config {
 // With a secret, relays must sign; unsigned requests are accepted only from
 // the web page itself (the browser's Sec-Fetch-Site: same-origin), as
 // channel "web". The page is public, so this grants nothing a visitor
-// lacks, while relay-asserted user ids stay authenticated. Since any script
-// can send that header, these requests are untrusted: rate-limited per
-// client (Config.AskLimit, Config.FeedbackLimit).
+// lacks, while relay-asserted user ids stay authenticated. Without a
+// secret, unsigned requests are accepted as channel "api". Either way an
+// unsigned request is untrusted (any script can send it): rate-limited per
+// client (Config.AskLimit, Config.FeedbackLimit), and its "user" is
+// namespaced by the client's address, so it reaches no other client's
+// votes or conversation context. Only signed requests (and unsigned ones
+// from Config.OpenFrom) speak for the user ids they give.
 type Relay struct {
 	eng      bot.Asker
 	st       State
@@ -133,15 +146,15 @@ func NewRelay(eng bot.Asker, st State, cfg Config) *Relay {
 }
 
 // ServeHTTP routes /api/ask, /api/feedback and /api/article, for mounting
-// at "/api/".
+// at "/api/". Paths match exactly: /api/x/ask or /api/ask/ is a 404.
 func (rl *Relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := func(http.ResponseWriter, *http.Request) error { return fail(http.StatusNotFound, "not found") }
-	switch {
-	case strings.HasSuffix(r.URL.Path, "/ask"):
+	switch r.URL.Path {
+	case "/api/ask":
 		h = rl.serveAsk
-	case strings.HasSuffix(r.URL.Path, "/feedback"):
+	case "/api/feedback":
 		h = rl.serveFeedback
-	case strings.HasSuffix(r.URL.Path, "/article"):
+	case "/api/article":
 		h = rl.serveArticle
 	}
 	serve(rl.cfg.Log, w, r, h)
@@ -166,7 +179,7 @@ type relayVote struct {
 // serveAsk answers POST /api/ask with the `ask -json` Answer object.
 func (rl *Relay) serveAsk(w http.ResponseWriter, r *http.Request) error {
 	var req relayAskRequest
-	channel, err := rl.decode(w, r, "ask", &req)
+	c, err := rl.decode(w, r, "ask", &req)
 	if err != nil {
 		return err
 	}
@@ -176,7 +189,7 @@ func (rl *Relay) serveAsk(w http.ResponseWriter, r *http.Request) error {
 	if req.Lang != "" && req.Lang != "zh" && req.Lang != "en" {
 		return fail(http.StatusBadRequest, `"lang" must be "zh", "en" or empty`)
 	}
-	a, err := rl.eng.Ask(r.Context(), bot.Question{Text: *req.Question, Lang: req.Lang, Channel: channel, User: relayUser(channel, req.User)})
+	a, err := rl.eng.Ask(r.Context(), bot.Question{Text: *req.Question, Lang: req.Lang, Channel: c.channel, User: c.user(req.User)})
 	if errors.Is(err, bot.ErrNoLanguage) {
 		return &httpError{code: http.StatusBadRequest, msg: err.Error(), err: err}
 	}
@@ -217,7 +230,7 @@ func acceptLang(h string) string {
 // serveFeedback records a helpful / not-helpful vote (POST /api/feedback).
 func (rl *Relay) serveFeedback(w http.ResponseWriter, r *http.Request) error {
 	var v relayVote
-	channel, err := rl.decode(w, r, "feedback", &v)
+	c, err := rl.decode(w, r, "feedback", &v)
 	if err != nil {
 		return err
 	}
@@ -234,8 +247,14 @@ func (rl *Relay) serveFeedback(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := rl.eng.Article(v.Lang, *v.ID); !ok {
 		return fail(http.StatusNotFound, "unknown article")
 	}
-	vote := kb.Vote{UserHash: rl.st.HashUser(relayUser(channel, v.User)), Article: *v.ID, Lang: v.Lang, Channel: channel, Up: *v.Up}
+	vote := kb.Vote{UserHash: rl.st.HashUser(c.user(v.User)), Article: *v.ID, Lang: v.Lang, Channel: c.channel, Up: *v.Up}
 	if err := rl.st.RecordVote(vote); err != nil {
+		if errors.Is(err, kb.ErrBusy) {
+			// Not kept (the store's spool is full): say so rather than
+			// acknowledge a vote that would be lost.
+			w.Header().Set("Retry-After", "10")
+			return &httpError{code: http.StatusServiceUnavailable, msg: "votes cannot be kept right now, retry later", err: err}
+		}
 		return fmt.Errorf("vote: %w", err)
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
@@ -284,55 +303,214 @@ func (rl *Relay) serveArticle(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// relayUser keeps the page's self-chosen ids apart from relay-asserted ones.
-func relayUser(channel, user string) string {
-	if channel == "web" && user != "" {
-		return "web:" + user
+// caller is who sent a request: its channel ("web" for the page, "api"
+// for relays), whether it may speak for any user id (signed, or from
+// Config.OpenFrom), and its client (the address its limits key on).
+type caller struct {
+	channel string
+	trusted bool
+	client  netip.Prefix
+}
+
+// user is the user id a request's "user" stands for. A trusted relay's ids
+// are taken as given (the page's own ids kept apart as "web:<id>"); an
+// untrusted request's are namespaced by its client, "<channel>@<client>:<id>",
+// so that guessing another client's id reaches nothing of theirs. Empty
+// stays empty (no user: no context).
+func (c caller) user(id string) string {
+	switch {
+	case id == "":
+		return ""
+	case !c.trusted:
+		return c.channel + "@" + c.client.String() + ":" + id
+	case c.channel == "web":
+		return "web:" + id
 	}
-	return user
+	return id
 }
 
 // decode checks method, type, the client's limit (for untrusted
 // requests), size and signature, then decodes one JSON object into v
 // strictly by type. kind ("ask", "feedback") names the limit.
-func (rl *Relay) decode(w http.ResponseWriter, r *http.Request, kind string, v any) (channel string, err error) {
+func (rl *Relay) decode(w http.ResponseWriter, r *http.Request, kind string, v any) (c caller, err error) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
-		return "", fail(http.StatusMethodNotAllowed, "use POST")
+		return c, fail(http.StatusMethodNotAllowed, "use POST")
 	}
 	// Requiring JSON also stops cross-site HTML forms, which cannot send it.
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return "", fail(http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+		return c, fail(http.StatusUnsupportedMediaType, "Content-Type must be application/json")
 	}
-	// Untrusted requests are throttled before their body is even read.
-	if rl.untrusted(r) {
-		if ok, wait := rl.throttle.allow(r, kind, rl.now()); !ok {
+	addr := clientAddr(r, rl.cfg.TrustedProxies)
+	c.client = ClientKey(addr)
+	open := isTrusted(addr, rl.cfg.OpenFrom)
+	// Unsigned requests are throttled before their body is even read.
+	if r.Header.Get(SignatureHeader) == "" && !open {
+		label := "api"
+		if r.Header.Get("Sec-Fetch-Site") == "same-origin" {
+			label = "web"
+		}
+		if ok, wait := rl.throttle.allow(c.client, label, kind, rl.now()); !ok {
 			w.Header().Set("Retry-After", retryAfter(wait))
-			return "", fail(http.StatusTooManyRequests, "too many requests, retry later")
+			return c, fail(http.StatusTooManyRequests, "too many requests, retry later")
 		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, rl.cfg.MaxBody))
 	if err != nil {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-			return "", fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d kB", rl.cfg.MaxBody>>10))
+			return c, fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d kB", rl.cfg.MaxBody>>10))
 		}
-		return "", &httpError{code: http.StatusBadRequest, msg: "cannot read body", err: err}
+		return c, &httpError{code: http.StatusBadRequest, msg: "cannot read body", err: err}
 	}
-	if channel, err = rl.authenticate(r, body); err != nil {
-		return "", err
+	if c.channel, c.trusted, err = rl.authenticate(r, body, open); err != nil {
+		return c, err
 	}
 	if json.Unmarshal(body, v) == nil {
-		return channel, nil
+		if err := strictKeys(body, v); err != nil {
+			return c, err
+		}
+		return c, nil
 	}
 	// Refused: decode again, token by token, to say what is wrong.
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
-		return "", fail(http.StatusBadRequest, jsonProblem(err))
+		return c, fail(http.StatusBadRequest, jsonProblem(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return "", fail(http.StatusBadRequest, "bad JSON: data after the object")
+		return c, fail(http.StatusBadRequest, "bad JSON: data after the object")
 	}
-	return "", fail(http.StatusBadRequest, "bad JSON")
+	return c, fail(http.StatusBadRequest, "bad JSON")
+}
+
+// strictKeys refuses what encoding/json lets through in an object that
+// decoded: a key given twice (the last would silently win) and a key that
+// matches a field only when case is ignored ("Question" for "question"),
+// with a 400 naming the key. Unknown keys are still ignored. body is valid
+// JSON (Unmarshal took it): one pass over its top-level keys, without
+// allocating for the usual few plain keys.
+func strictKeys(body []byte, v any) error {
+	fields := jsonFields(v)
+	var seenBuf [8]string
+	seen := seenBuf[:0]
+	i := skipSpace(body, 0)
+	if i >= len(body) || body[i] != '{' {
+		return nil
+	}
+	i++
+	for {
+		i = skipSpace(body, i)
+		if i >= len(body) || body[i] != '"' {
+			return nil // '}' (or something Unmarshal would not have taken)
+		}
+		end := skipString(body, i)
+		key := string(body[i+1 : end-1])
+		if strings.IndexByte(key, '\\') >= 0 {
+			if json.Unmarshal(body[i:end], &key) != nil {
+				return nil
+			}
+		}
+		if slices.Contains(seen, key) {
+			return fail(http.StatusBadRequest, fmt.Sprintf("bad JSON: key %q given twice", key))
+		}
+		seen = append(seen, key)
+		if !slices.Contains(fields, key) {
+			for _, f := range fields {
+				if strings.EqualFold(f, key) {
+					return fail(http.StatusBadRequest, fmt.Sprintf("bad JSON: key %q: keys are case-sensitive, want %q", key, f))
+				}
+			}
+		}
+		i = skipSpace(body, end)
+		if i >= len(body) || body[i] != ':' {
+			return nil
+		}
+		i = skipValue(body, skipSpace(body, i+1))
+		i = skipSpace(body, i)
+		if i >= len(body) || body[i] != ',' {
+			return nil
+		}
+		i++
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the string starting at b[i] == '"'.
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(b)
+}
+
+// skipValue returns the index just past the (valid) JSON value at b[i].
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for i < len(b) {
+		switch b[i] {
+		case '"':
+			i = skipString(b, i)
+			if depth == 0 {
+				return i
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i // the enclosing object's end
+			}
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case ',':
+			if depth == 0 {
+				return i
+			}
+		}
+		i++
+	}
+	return i
+}
+
+// jsonFieldsOf caches jsonFields by type.
+var jsonFieldsOf sync.Map // reflect.Type → []string
+
+// jsonFields are the JSON keys of the struct v points to.
+func jsonFields(v any) []string {
+	t := reflect.TypeOf(v)
+	if f, ok := jsonFieldsOf.Load(t); ok {
+		return f.([]string)
+	}
+	st := t
+	for st.Kind() == reflect.Pointer {
+		st = st.Elem()
+	}
+	var out []string
+	if st.Kind() == reflect.Struct {
+		for i := range st.NumField() {
+			name, _, _ := strings.Cut(st.Field(i).Tag.Get("json"), ",")
+			if name == "" {
+				name = st.Field(i).Name
+			}
+			if name != "-" {
+				out = append(out, name)
+			}
+		}
+	}
+	jsonFieldsOf.Store(t, out)
+	return out
 }
 
 // jsonProblem explains a decoding error without echoing the body.
@@ -350,25 +528,19 @@ func jsonProblem(err error) string {
 	return "bad JSON: " + err.Error()
 }
 
-// untrusted reports whether a request will be accepted without a
-// signature although a secret is configured: the page's same-origin
-// requests, which any script can imitate. authenticate decides the same way.
-func (rl *Relay) untrusted(r *http.Request) bool {
-	return len(rl.secret) > 0 && r.Header.Get(SignatureHeader) == "" && r.Header.Get("Sec-Fetch-Site") == "same-origin"
-}
-
-// authenticate verifies the signature and names the channel; its errors
-// are 401s.
-func (rl *Relay) authenticate(r *http.Request, body []byte) (string, error) {
-	unauthorized := func(msg string) (string, error) { return "", fail(http.StatusUnauthorized, msg) }
+// authenticate verifies the signature, names the channel and says whether
+// the request may speak for any user id: signed, or unsigned from
+// Config.OpenFrom (open). Its errors are 401s.
+func (rl *Relay) authenticate(r *http.Request, body []byte, open bool) (string, bool, error) {
+	unauthorized := func(msg string) (string, bool, error) { return "", false, fail(http.StatusUnauthorized, msg) }
 	sig, ts := r.Header.Get(SignatureHeader), r.Header.Get(TimestampHeader)
 	sameOrigin := r.Header.Get("Sec-Fetch-Site") == "same-origin"
 	if sig == "" {
 		switch {
 		case sameOrigin:
-			return "web", nil
-		case len(rl.secret) == 0:
-			return "api", nil
+			return "web", open, nil
+		case len(rl.secret) == 0 || open:
+			return "api", open, nil
 		}
 		return unauthorized("missing " + SignatureHeader)
 	}
@@ -401,7 +573,7 @@ func (rl *Relay) authenticate(r *http.Request, body []byte) (string, error) {
 	if !rl.firstUse(replayKey, now) {
 		return unauthorized("replayed request")
 	}
-	return "api", nil
+	return "api", true, nil
 }
 
 // windowText says "5-minute" for 5*time.Minute.

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +19,7 @@ import (
 
 	"faqbot/bot"
 	"faqbot/bot/bottest"
+	"faqbot/kb"
 )
 
 type relayEnv struct {
@@ -45,13 +48,20 @@ func newAsker(t *testing.T) *bottest.Asker {
 }
 
 // newRelayEnv serves the relay on loopback with a fake engine and state,
-// capturing its log.
+// capturing its log. Without a secret it is an open relay on a private
+// network (Config.OpenFrom loopback), as a relay that does not sign runs
+// it; the default (unsigned requests limited and namespaced) is tested in
+// limit_test.go.
 func newRelayEnv(t *testing.T, secret string) *relayEnv {
 	t.Helper()
 	st := bottest.NewState()
 	eng := newAsker(t)
 	log := &bottest.LogBuffer{}
-	rl := NewRelay(eng, st, Config{Secret: secret, Log: slog.New(slog.NewTextHandler(log, nil))})
+	cfg := Config{Secret: secret, Log: slog.New(slog.NewTextHandler(log, nil))}
+	if secret == "" {
+		cfg.OpenFrom = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	}
+	rl := NewRelay(eng, st, cfg)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", rl)
 	srv := httptest.NewServer(mux)
@@ -228,8 +238,9 @@ func TestRelaySignature(t *testing.T) {
 			if q.Channel != tc.channel {
 				t.Errorf("%s: channel %q, want %q", tc.name, q.Channel, tc.channel)
 			}
-			// The page's self-chosen ids are kept apart from relays' ids.
-			if want := map[string]string{"api": "relay-7", "web": "web:relay-7"}[tc.channel]; q.User != want {
+			// The page's self-chosen ids are kept apart from relays' ids,
+			// and namespaced by the client's address.
+			if want := map[string]string{"api": "relay-7", "web": "web@127.0.0.1/32:relay-7"}[tc.channel]; q.User != want {
 				t.Errorf("%s: user %q, want %q", tc.name, q.User, want)
 			}
 		}
@@ -399,4 +410,113 @@ func TestRelayContentLength(t *testing.T) {
 	if !big {
 		t.Error("no reply over 2 kB: the test checks little")
 	}
+}
+
+// busyState refuses every vote with kb.ErrBusy, as resilient does when its
+// vote spool is full.
+type busyState struct{ *bottest.State }
+
+func (busyState) RecordVote(kb.Vote) error { return fmt.Errorf("vote spool full: %w", kb.ErrBusy) }
+
+// TestFeedbackBusy: a vote the store cannot keep is answered 503 with
+// Retry-After, never {"ok": true}.
+func TestFeedbackBusy(t *testing.T) {
+	t.Parallel()
+	eng := newAsker(t)
+	rl := NewRelay(eng, busyState{bottest.NewState()}, Config{OpenFrom: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	srv := httptest.NewServer(rl)
+	t.Cleanup(srv.Close)
+	resp, err := http.Post(srv.URL+"/api/feedback", "application/json", strings.NewReader(`{"id":"lost-card","lang":"zh","up":true,"user":"u1"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || strings.Contains(string(body), `"ok"`) {
+		t.Errorf("vote with a full spool: %d Retry-After %q %s, want 503", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+}
+
+// TestStrictKeysAndRoutes: a key given twice, or a field's key in another
+// case, is a 400 naming it (encoding/json would take the last, or the
+// case-folded one); unknown keys are still ignored. Routes match exactly.
+func TestStrictKeysAndRoutes(t *testing.T) {
+	t.Parallel()
+	env := newRelayEnv(t, "")
+	for _, tc := range []struct {
+		name, path, body string
+		code             int
+		want             string
+	}{
+		{"plain", "/api/ask", `{"question":"医保卡丢了怎么办","user":"u"}`, 200, ""},
+		{"unknown key ignored", "/api/ask", `{"question":"医保卡丢了怎么办","extra":{"question":1}}`, 200, ""},
+		{"duplicate key", "/api/ask", `{"question":"医保卡丢了怎么办","question":"别的"}`, 400, `\"question\" given twice`},
+		{"duplicate key, one escaped", "/api/ask", `{"question":"医保卡丢了怎么办","\u0071uestion":"别的"}`, 400, "given twice"},
+		{"nested keys are not top-level keys", "/api/ask", ` { "extra" : {"question":1,"question":[{"}":"]"}]} , "question":"医保卡丢了怎么办", "n":-1.5e3,"b":true,"z":null } `, 200, ""},
+		{"strings with braces and escaped quotes", "/api/ask", `{"x":"{\"question\":}","question":"医保卡丢了怎么办"}`, 200, ""},
+		{"duplicate user", "/api/feedback", `{"id":"lost-card","lang":"zh","up":true,"user":"a","user":"b"}`, 400, "given twice"},
+		{"case-folded key", "/api/ask", `{"Question":"医保卡丢了怎么办"}`, 400, "case-sensitive"},
+		{"case-folded key beside the real one", "/api/feedback", `{"id":"lost-card","lang":"zh","up":true,"user":"a","UP":false}`, 400, "case-sensitive"},
+		{"route under another segment", "/api/x/ask", `{"question":"医保卡丢了怎么办"}`, 404, ""},
+		{"route with a trailing slash", "/api/ask/", `{"question":"医保卡丢了怎么办"}`, 404, ""},
+		{"route with a prefix", "/api/xfeedback", `{"id":"lost-card","lang":"zh","up":true,"user":"a"}`, 404, ""},
+	} {
+		code, body := env.post(tc.path, tc.body, nil)
+		if code != tc.code || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d %s, want %d containing %q", tc.name, code, body, tc.code, tc.want)
+		}
+	}
+}
+
+// strictKeysRef is strictKeys by encoding/json's tokenizer: the reference
+// FuzzStrictKeys holds the one-pass scanner to.
+func strictKeysRef(body []byte, v any) error {
+	fields := jsonFields(v)
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		key, _ := t.(string)
+		if seen[key] {
+			return fail(http.StatusBadRequest, fmt.Sprintf("bad JSON: key %q given twice", key))
+		}
+		seen[key] = true
+		if !slices.Contains(fields, key) {
+			for _, f := range fields {
+				if strings.EqualFold(f, key) {
+					return fail(http.StatusBadRequest, fmt.Sprintf("bad JSON: key %q: keys are case-sensitive, want %q", key, f))
+				}
+			}
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// FuzzStrictKeys: on every body Unmarshal takes, the one-pass key scanner
+// gives exactly the tokenizer's verdict.
+func FuzzStrictKeys(f *testing.F) {
+	for _, s := range []string{`{"question":"q","user":"u"}`, `{"question":"a","question":"b"}`, `{"Question":"q"}`,
+		`{"x":{"question":1},"question":"q"}`, `{"\u0071uestion":"q","question":"r"}`, ` {"x" : [1,{"}":"]"}], "y":"\"}"} `, `{}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var req relayAskRequest
+		if json.Unmarshal([]byte(s), &req) != nil {
+			return
+		}
+		got, want := strictKeys([]byte(s), &req), strictKeysRef([]byte(s), &req)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%q: scanner %v, tokenizer %v", s, got, want)
+		}
+	})
 }

@@ -21,7 +21,10 @@
 // In plain mode each (timestamp, nonce, signature) is remembered in the
 // State for twice MaxAge (24 hours when MaxAge is 0) together with the
 // message it came with: the same sender and MsgId under it again is a retry
-// (same reply), any other message under it is refused with 403.
+// (same reply), any other message under it is refused with 403. A plain URL
+// check's signature is the same kind (token, timestamp, nonce) and is
+// claimed the same way, for the URL check: the check may be repeated, no
+// message can be pushed under it, and a push's signature is no URL check's.
 //
 // WeChat waits 5 seconds for a reply and retries a message up to three
 // times. A message is answered once: retries of it (same sender and MsgId,

@@ -161,3 +161,31 @@ func TestDedupeBySender(t *testing.T) {
 		t.Errorf("retry: %d calls, same reply %v", env.eng.calls(), a2 == a)
 	}
 }
+
+// TestURLCheckSignatureClaimed: a plain URL check's signature covers what
+// a push's does (token, timestamp, nonce), so it is claimed like a push's:
+// the same check again passes, a message pushed under it is refused.
+func TestURLCheckSignatureClaimed(t *testing.T) {
+	env := newEnv(t, Config{MaxAge: 5 * time.Minute})
+	q := env.signedQueryNonce("27182")
+	check := q + "&echostr=ok"
+	for i := range 2 {
+		if code, body := env.do(http.MethodGet, check, ""); code != 200 || body != "ok" {
+			t.Fatalf("URL check %d: %d %q", i, code, body)
+		}
+	}
+	if code, _ := env.do(http.MethodPost, q, textXML("u-url", "医保卡丢了怎么办", 2001)); code != 403 {
+		t.Errorf("a push under a URL check's signature: %d, want 403", code)
+	}
+	if n := env.eng.calls(); n != 0 {
+		t.Errorf("%d Ask calls, want 0", n)
+	}
+	// And the other way round: a push's signature is no URL check's.
+	q2 := env.signedQueryNonce("31415")
+	if code, _ := env.do(http.MethodPost, q2, textXML("u-url", "医保卡丢了怎么办", 2002)); code != 200 {
+		t.Fatalf("push: %d", code)
+	}
+	if code, _ := env.do(http.MethodGet, q2+"&echostr=ok", ""); code != 403 {
+		t.Errorf("a URL check under a push's signature: %d, want 403", code)
+	}
+}

@@ -30,7 +30,7 @@ func TestUnreadableTextInUserLanguage(t *testing.T) {
 			}
 		}
 	}
-	send("u-en", "How do I file for medical care in another city?")
+	send("u-en", "How do I file for remote medical care?")
 	for _, text := range []string{"Привет, как дела?", "42", "🙂🙂"} { // "4" alone picks a runner-up
 		if got := send("u-en", text); got != empty("en") {
 			t.Errorf("%q after an English question: %q, want the English reply", text, got)

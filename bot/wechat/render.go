@@ -27,6 +27,7 @@ var phrases = map[string]map[string]string{
 		"busy":        "抱歉，系统暂时繁忙，请稍后再发送一次。",
 		"lang":        "好的，之后用中文回复。Send \"English\" for replies in English.",
 		"switch-hint": "Send \"English\" for replies in English.",
+		"pick-hint":   "回复序号查看。",
 	},
 	"en": {
 		"choice":      "Reply %d: %s",
@@ -39,6 +40,7 @@ var phrases = map[string]map[string]string{
 		"busy":        "Sorry, the service is busy. Please send your message again in a moment.",
 		"lang":        "OK, I will reply in English. 发送“中文”切换为中文回复。",
 		"switch-hint": "发送“中文”切换为中文回复。",
+		"pick-hint":   "Reply with a number to read one.",
 	},
 }
 

@@ -155,7 +155,7 @@ func TestReplicasSafeMode(t *testing.T) {
 	if _, body := a.postSafe(textXML("u-safe-rep", "English", 7301)); !strings.Contains(func() string { r, _ := a.openSafe(body); return r.Content }(), "English") {
 		t.Fatalf("English on replica a: %s", body)
 	}
-	msg := textXML("u-safe-rep", "How do I file for medical care in another city?", 7302)
+	msg := textXML("u-safe-rep", "How do I file for remote medical care?", 7302)
 	var wg sync.WaitGroup
 	var ra, rb string
 	wg.Go(func() { _, body := a.postSafe(msg); r, _ := a.openSafe(body); ra = r.Content })

@@ -214,6 +214,13 @@ func (w *Server) verifyURL(rw http.ResponseWriter, r *http.Request) error {
 		echo = string(plain)
 	} else if !signatureOK(q.Get("signature"), w.cfg.Token, ts, nonce) {
 		return reject(http.StatusUnauthorized, "bad signature", nil)
+	} else if w.fresh(ts) && echo != "" {
+		// A plain URL check's signature is a push's (token, timestamp,
+		// nonce): claim it for the URL check, so that whoever sees the
+		// check cannot send one message under it.
+		if err := w.claimSignatureFor(r.Context(), q, urlCheckClaim); err != nil {
+			return err
+		}
 	}
 	if !w.fresh(ts) {
 		return reject(http.StatusUnauthorized, "stale or bad timestamp", nil)
@@ -255,12 +262,22 @@ func (w *Server) receive(rw http.ResponseWriter, r *http.Request, start time.Tim
 // is refused. A store failure is logged and the message let through: the
 // timestamp check still bounds the exposure.
 func (w *Server) claimSignature(ctx context.Context, q url.Values, m *message) error {
+	return w.claimSignatureFor(ctx, q, w.dedupKey(m))
+}
+
+// urlCheckClaim is what a plain URL check claims its signature for: a
+// repeated check passes, a push under the same signature does not.
+const urlCheckClaim = "url-check"
+
+// claimSignatureFor claims a plain-mode signature for use (a message's
+// dedupe key, or urlCheckClaim).
+func (w *Server) claimSignatureFor(ctx context.Context, q url.Values, use string) error {
 	ttl := 2 * w.cfg.MaxAge // a timestamp is accepted MaxAge either side of it
 	if ttl == 0 {
 		ttl = sigTTLNoMaxAge
 	}
 	key := q.Get("timestamp") + ":" + q.Get("nonce") + ":" + strings.ToLower(q.Get("signature"))
-	mine := []byte(w.dedupKey(m))
+	mine := []byte(use)
 	claimed, first, err := w.st.ClaimTemp(kindSig, key, mine, ttl)
 	switch {
 	case err != nil:
@@ -541,14 +558,52 @@ func (w *Server) process(ctx context.Context, m *message) (reply, bool) {
 			return w.text(ctx, m.FromUserName, user, rec)
 		}
 	case "event":
-		if strings.EqualFold(m.Event, "subscribe") {
+		switch strings.ToLower(m.Event) {
+		case "subscribe", "scan":
 			lang := w.replyLang(user, nil)
 			return reply{Content: w.welcome(lang)}, true
+		case "click":
+			return w.menu(user, m.EventKey), true
 		}
-		return reply{Silent: true}, true // unsubscribe, menu clicks, ...
+		return reply{Silent: true}, true // unsubscribe, VIEW (a link opened), LOCATION, ...
 	}
 	lang := w.replyLang(user, nil)
 	return reply{Content: fit(w.eng.Reply(lang, bot.ReasonEmpty), maxBytes)}, true
+}
+
+// menu answers a click on the account's menu. A key names an article
+// ("article:lost-card" or just its id) or a topic ("topic:card" or the
+// topic's key): the article's direct answer, or the topic's articles
+// numbered so that "1" opens one. Any other key gets the topic list.
+func (w *Server) menu(user, key string) reply {
+	lang := w.replyLang(user, nil)
+	key = strings.TrimSpace(key)
+	id := strings.TrimPrefix(key, "article:")
+	if art, ok := w.eng.Article(lang, id); ok && id != "" {
+		a := bot.ArticleAnswer(art, w.eng.Disclaimer(lang))
+		w.remember(user, a)
+		return reply{Content: renderAnswer(a, art)}
+	}
+	name := strings.TrimPrefix(key, "topic:")
+	for _, t := range w.eng.Topics(lang) {
+		if !strings.EqualFold(t.Key, name) && t.Name != name {
+			continue
+		}
+		s := session{Lang: lang}
+		var b strings.Builder
+		b.WriteString(t.Name + "\n")
+		for i, art := range t.Articles {
+			if i == 9 {
+				break
+			}
+			s.Alts = append(s.Alts, bot.Alternative{ID: art.ID, Title: art.Title})
+			fmt.Fprintf(&b, "\n%d. %s", i+1, art.Title)
+		}
+		b.WriteString("\n\n" + phrase(lang, "pick-hint"))
+		w.saveSession(user, s)
+		return reply{Content: fit(b.String(), maxBytes)}
+	}
+	return reply{Content: w.welcome(lang)}
 }
 
 // welcome greets a new follower with example questions.

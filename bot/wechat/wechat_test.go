@@ -56,7 +56,7 @@ func newTestAsker(t testing.TB) *testAsker {
 		"医保卡丢了怎么办":                                        "lost-card",
 		"异地就医怎么备案":                                        "remote-filing",
 		"家庭共济怎么绑定":                                        "family-bind",
-		"How do I file for medical care in another city?": "remote-filing",
+		"How do I file for remote medical care?": "remote-filing",
 	} {
 		f.Extra[q] = id
 	}
@@ -478,7 +478,9 @@ func TestMessages(t *testing.T) {
 				{"full-article-page-2", textXML("u-full", "回复 全文 remote-filing 2", 15), false},
 				{"full-article-en", textXML("u-full-en", "full lost-card", 16), false},
 				{"unsubscribe", otherXML("u-unsub", "event", "<Event><![CDATA[unsubscribe]]></Event>", 0), true},
-				{"menu-click", otherXML("u-click", "event", "<Event><![CDATA[CLICK]]></Event><EventKey><![CDATA[k]]></EventKey>", 0), true},
+				{"menu-click", otherXML("u-click", "event", "<Event><![CDATA[CLICK]]></Event><EventKey><![CDATA[k]]></EventKey>", 0), false},
+				{"menu-view", otherXML("u-view", "event", "<Event><![CDATA[VIEW]]></Event><EventKey><![CDATA[https://x]]></EventKey>", 0), true},
+				{"scan", otherXML("u-scan", "event", "<Event><![CDATA[SCAN]]></Event><EventKey><![CDATA[123]]></EventKey><Ticket><![CDATA[t]]></Ticket>", 0), false},
 			} {
 				code, body := post(tc.body)
 				if code != 200 {
@@ -515,7 +517,7 @@ func TestAnswers(t *testing.T) {
 		question, lang string
 	}{
 		{"医保卡丢了怎么办", "zh"},
-		{"How do I file for medical care in another city?", "en"},
+		{"How do I file for remote medical care?", "en"},
 		{"異地就醫備案怎麼辦理", "zh"},
 		{"家庭共济怎么绑定", "zh"},
 	} {
@@ -569,7 +571,7 @@ func TestLanguage(t *testing.T) {
 	if c := content(otherXML("u1", "image", "", 1)); c != textOnly("zh") {
 		t.Errorf("first contact: %q, want the Chinese text-only reply", c)
 	}
-	if c := content(textXML("u1", "How do I file for medical care in another city?", 2)); !strings.HasSuffix(c, k.Disclaimer("en")) {
+	if c := content(textXML("u1", "How do I file for remote medical care?", 2)); !strings.HasSuffix(c, k.Disclaimer("en")) {
 		t.Errorf("English question, reply:\n%s", c)
 	}
 	if c := content(otherXML("u1", "image", "", 3)); c != textOnly("en") {
@@ -578,7 +580,7 @@ func TestLanguage(t *testing.T) {
 	if c := content(textXML("u1", "中文", 4)); c != phrase("zh", "lang") {
 		t.Errorf("中文: %q", c)
 	}
-	if c := content(textXML("u1", "How do I file for medical care in another city?", 5)); !strings.HasSuffix(c, k.Disclaimer("zh")) {
+	if c := content(textXML("u1", "How do I file for remote medical care?", 5)); !strings.HasSuffix(c, k.Disclaimer("zh")) {
 		t.Errorf("English question after choosing 中文:\n%s", c)
 	}
 	if c := content(textXML("u2", "English", 6)); c != phrase("en", "lang") {
@@ -1123,7 +1125,7 @@ func TestCommands(t *testing.T) {
 // iteration a new MsgId, so each is answered and stored), next to the
 // engine alone.
 func BenchmarkServer(b *testing.B) {
-	qs := []string{"医保卡丢了怎么办", "异地就医怎么备案", "How do I file for medical care in another city?", "家庭共济怎么绑定"}
+	qs := []string{"医保卡丢了怎么办", "异地就医怎么备案", "How do I file for remote medical care?", "家庭共济怎么绑定"}
 	for _, mode := range []string{"engine", "plain", "safe"} {
 		b.Run(mode, func(b *testing.B) {
 			env := newEnv(b, Config{AESKey: vecAKey, AppID: vecAAppID})
@@ -1148,5 +1150,35 @@ func BenchmarkServer(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestMenuClick: a menu key naming an article opens it, one naming a topic
+// lists the topic's articles and "1" then opens the first, any other key
+// gets the welcome with example questions; a link menu (VIEW) is silent.
+func TestMenuClick(t *testing.T) {
+	env := newEnv(t, Config{})
+	click := func(user, key string) string {
+		_, body := env.postPlain(otherXML(user, "event", "<Event><![CDATA[CLICK]]></Event><EventKey><![CDATA["+key+"]]></EventKey>", 0))
+		return parseOut(t, body).Content
+	}
+	lost, _ := env.eng.Article("zh", "lost-card")
+	if got := click("u-m1", "article:lost-card"); !strings.Contains(got, lost.Title) || !strings.Contains(got, lost.Lead[:12]) {
+		t.Errorf("article key: %q", got)
+	}
+	if got := click("u-m2", "lost-card"); !strings.Contains(got, lost.Title) {
+		t.Errorf("bare article id: %q", got)
+	}
+	topic := env.eng.Topics("zh")[0]
+	got := click("u-m3", "topic:"+topic.Key)
+	if !strings.Contains(got, "1. "+topic.Articles[0].Title) {
+		t.Fatalf("topic key: %q", got)
+	}
+	_, body := env.postPlain(textXML("u-m3", "1", 900))
+	if c := parseOut(t, body).Content; !strings.Contains(c, topic.Articles[0].Title) {
+		t.Errorf("\"1\" after a topic list: %q", c)
+	}
+	if got := click("u-m4", "no-such-key"); !strings.Contains(got, env.eng.Reply("zh", bot.ReasonGreeting)[:30]) {
+		t.Errorf("unknown key: %q", got)
 	}
 }

@@ -22,6 +22,7 @@ type message struct {
 	MsgID        string   `xml:"MsgId"`
 	Recognition  string   `xml:"Recognition"`
 	Event        string   `xml:"Event"`
+	EventKey     string   `xml:"EventKey"`
 	Encrypt      string   `xml:"Encrypt"`
 }
 

@@ -59,11 +59,12 @@ func memEngine(ctx context.Context, cfg *config, log *slog.Logger) (*bot.Engine,
 	return bot.NewEngine(ix, bot.DefaultOptions, bot.Deps{Log: log}), nil
 }
 
-// newLogger is serve's JSON logger on w, buffered (logBuffer); flush
-// writes what it holds.
+// newLogger is serve's JSON logger on w, buffered (logBuffer), with
+// repeated lines limited (limitHandler); flush writes what it holds.
 func newLogger(cfg *config, w io.Writer) (log *slog.Logger, flush func() error) {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	buf := newLogBuffer(w)
-	return slog.New(bufferedHandler{slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: level}), buf}), buf.Flush
+	h := bufferedHandler{slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: level}), buf}
+	return slog.New(limitHandler{h, newRepeatLimiter()}), buf.Flush
 }

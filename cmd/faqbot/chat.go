@@ -36,7 +36,7 @@ func runChat(ctx context.Context, cfg *config, args []string, s stdio) error {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for fmt.Fprint(s.out, "> "); sc.Scan(); fmt.Fprint(s.out, "> ") {
 		line := strings.TrimSpace(sc.Text())
-		if l, ok := bot.IsThanks(line); ok {
+		if l, ok := e.Thanks(line); ok {
 			if lang != "" {
 				l = lang
 			}

@@ -38,6 +38,7 @@ type config struct {
 	MinPrecision, MaxWrong float64
 	MinUncovered           float64
 	MinUseful              float64
+	MaxChanged             int
 	Helps, Covers, Part    string
 
 	// reindex
@@ -51,8 +52,11 @@ type config struct {
 	Addr          string
 	AdminToken    string
 	Retention     time.Duration
+	LogMax        int // query-log entries kept at most (FAQBOT_LOG_MAX)
 	AnswerTimeout time.Duration
 	MaxConns      int // connections open at once (FAQBOT_MAX_CONNS)
+	// connections one client keeps open at once (FAQBOT_MAX_CONNS_PER_CLIENT)
+	MaxConnsPerClient int
 
 	Telegram telegram.Config
 
@@ -82,7 +86,8 @@ var envFlags = map[string]string{
 // environment-only setting gets its line here.
 var envOnly = []struct{ name, help string }{
 	{"FAQBOT_ADMIN_TOKEN", "bearer token for POST /admin/reindex and GET /admin/stats (unset: /admin/* answer 403); also read by reindex -server and stats -server"},
-	{"FAQBOT_RELAY_SECRET", "HMAC secret relays sign /api/* requests with (unset: unsigned requests accepted)"},
+	{"FAQBOT_RELAY_SECRET", "HMAC secret relays sign /api/* requests with (unset: unsigned requests accepted, rate-limited per client, their user ids namespaced by the client's address)"},
+	{"FAQBOT_RELAY_OPEN_FROM", "comma-separated IPs/CIDRs of a private network whose unsigned /api/* requests are trusted like signed ones (not rate-limited, user ids as given); unset: none"},
 	{"TELEGRAM_TOKEN", "Telegram bot token: turns the Telegram front end on"},
 	{"TELEGRAM_API_ENDPOINT", "Bot API base URL (default: Telegram's; e.g. a local Bot API server)"},
 	{"TELEGRAM_WEBHOOK_URL", "public https URL of POST /telegram: webhook mode instead of long polling"},
@@ -116,6 +121,7 @@ func defaultConfig() *config {
 	c := &config{
 		Data: "./data", Addr: ":8080", LogLevel: "info",
 		Retention: 90 * 24 * time.Hour, AnswerTimeout: 10 * time.Second, MaxConns: defaultMaxConns,
+		MaxConnsPerClient: defaultMaxConnsPerClient, LogMax: defaultLogMax,
 		WeChat: wechat.DefaultConfig(),
 		Since:  7 * 24 * time.Hour,
 		from:   map[string]string{},
@@ -163,12 +169,35 @@ func defaultConfig() *config {
 		}
 		c.Web.TrustedProxies = p
 	}
+	if v := strings.TrimSpace(os.Getenv("FAQBOT_RELAY_OPEN_FROM")); v != "" {
+		p, err := web.ParseTrustedProxies(v)
+		if err != nil {
+			c.envErrs = append(c.envErrs, fmt.Errorf("FAQBOT_RELAY_OPEN_FROM: %w", err))
+		}
+		c.Web.OpenFrom = p
+	}
 	if v := strings.TrimSpace(os.Getenv("FAQBOT_MAX_CONNS")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
 			c.envErrs = append(c.envErrs, fmt.Errorf("FAQBOT_MAX_CONNS: %q is not a number of connections (0 = no cap)", v))
 		} else {
 			c.MaxConns = n
+		}
+	}
+	if v := strings.TrimSpace(os.Getenv("FAQBOT_MAX_CONNS_PER_CLIENT")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			c.envErrs = append(c.envErrs, fmt.Errorf("FAQBOT_MAX_CONNS_PER_CLIENT: %q is not a number of connections (0 = no cap)", v))
+		} else {
+			c.MaxConnsPerClient = n
+		}
+	}
+	if v := strings.TrimSpace(os.Getenv("FAQBOT_LOG_MAX")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			c.envErrs = append(c.envErrs, fmt.Errorf("FAQBOT_LOG_MAX: %q is not a number of questions (0 = no bound)", v))
+		} else {
+			c.LogMax = n
 		}
 	}
 	dur(&c.Retention, "FAQBOT_RETENTION")
@@ -237,6 +266,7 @@ func evalFlags(fs *flag.FlagSet, c *config) {
 	fs.Float64Var(&c.MinUseful, "min-useful", 0, "exit 1 when the share of '?' rows given a useful suggestion (or answered by a covering article) is below this")
 	fs.StringVar(&c.Helps, "helps", "", "helps TSV (question, useful suggestions, demand cluster); default: FILE's name with -helps.tsv, when it exists")
 	fs.StringVar(&c.Covers, "covers", "", "covers TSV (question<TAB>id|id): '?' rows that newer articles answer")
+	fs.IntVar(&c.MaxChanged, "max-changed", -1, "pair files: exit 1 when more follow-ups than this get another outcome than the same question alone (-1: no bar)")
 	fs.StringVar(&c.Part, "part", "", "score only this part of the set's fixed split: tune or blind (default: all rows)")
 }
 
@@ -259,8 +289,10 @@ func statsFlags(fs *flag.FlagSet, c *config) {
 func serveFlags(fs *flag.FlagSet, c *config) {
 	stateFlag(fs, c)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address [FAQBOT_ADDR]")
-	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "connections open at once, 0 = no cap [FAQBOT_MAX_CONNS]")
+	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "connections open at once (idle ones closed first near it), 0 = no cap [FAQBOT_MAX_CONNS]")
+	fs.IntVar(&c.MaxConnsPerClient, "max-conns-per-client", c.MaxConnsPerClient, "connections one client address (IPv6: /64) keeps open at once; trusted proxies exempt; 0 = no cap [FAQBOT_MAX_CONNS_PER_CLIENT]")
 	fs.Var(durationFlag{&c.Retention}, "retention", "how long the question log is kept [FAQBOT_RETENTION]")
+	fs.IntVar(&c.LogMax, "log-max", c.LogMax, "questions the question log keeps at most, the oldest removed by the hourly sweep; 0 = no bound [FAQBOT_LOG_MAX]")
 	fs.Var(durationFlag{&c.WeChat.MaxAge}, "wechat-max-age", "how far a WeChat timestamp may be from now, 0 = no check [WECHAT_MAX_AGE]")
 	fs.Var(durationFlag{&c.WeChat.Budget}, "wechat-budget", "answer within this or reply \"success\" [WECHAT_BUDGET]")
 }

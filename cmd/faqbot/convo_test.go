@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -49,7 +51,7 @@ func TestServeFollowUps(t *testing.T) {
 		{"bob-raw-id-9902", "补办要多久?", "-", ""}, // bob has no context
 		{"alice-raw-id-7781", "徐州医保在南京看病要备案吗", "xuzhou-nanjing-filing", ""},
 		{"alice-raw-id-7781", "那要带什么?", "xuzhou-nanjing-filing", "xuzhou-nanjing-filing"},
-		{"alice-raw-id-7781", "灵活就业的社保可以按季度交不", "flexible-employment-payment", ""}, // a new subject
+		{"alice-raw-id-7781", "灵活就业的社保可以按年交吗", "flexible-employment-payment", ""}, // a new subject
 		{"alice-raw-id-7781", "今天成都下雨不", "-", ""},                                  // off-topic
 		{"bob-raw-id-9902", "Can I use my Yancheng medical insurance while working in Kunshan?", "yancheng-kunshan", ""},
 		{"bob-raw-id-9902", "how do I file?", "yancheng-kunshan", "yancheng-kunshan"},
@@ -140,5 +142,51 @@ func TestServeContextSurvivesRestart(t *testing.T) {
 	}
 	if id, c := ask(second, "carol", "补办要多久?"); c != "" {
 		t.Errorf("carol has no context, got %s in context %q", id, c)
+	}
+}
+
+// TestServeUnsignedUsersNamespaced is the issue's bar for the default
+// configuration (no FAQBOT_RELAY_SECRET, nothing opened), on the real
+// server: "alice" asking from 127.0.0.1 gets her follow-up read in context;
+// "alice" from 127.0.0.2 does not (another client, so another user); and a
+// burst of 40 unsigned asks from one address gets some 429s.
+func TestServeUnsignedUsersNamespaced(t *testing.T) {
+	srv := startServer(t, "serve", func(cfg *config) { cfg.Web.OpenFrom = nil })
+	from := func(ip string) *http.Client {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+		return &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	}
+	a, b := from("127.0.0.1"), from("127.0.0.2")
+	ask := func(c *http.Client, user, q string) (int, string) {
+		t.Helper()
+		body, _ := json.Marshal(map[string]string{"question": q, "user": user})
+		resp, err := c.Post(srv.base+"/api/ask", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var ans struct{ Context string }
+		json.NewDecoder(resp.Body).Decode(&ans)
+		return resp.StatusCode, ans.Context
+	}
+	if code, _ := ask(a, "alice", "医保卡丢了怎么办"); code != 200 {
+		t.Fatalf("first question: %d", code)
+	}
+	if code, ctx := ask(b, "alice", "补办要多久?"); code != 200 || ctx != "" {
+		t.Errorf(`"alice" from another address: %d, context %q; want none`, code, ctx)
+	}
+	if code, ctx := ask(a, "alice", "补办要多久?"); code != 200 || ctx != "lost-card" {
+		t.Errorf(`"alice" from her own address: %d, context %q; want lost-card`, code, ctx)
+	}
+	limited := 0
+	for i := range 40 {
+		if code, _ := ask(b, fmt.Sprintf("u%d", i), "医保卡丢了怎么办"); code == http.StatusTooManyRequests {
+			limited++
+		} else if code != 200 {
+			t.Fatalf("ask %d: %d", i, code)
+		}
+	}
+	if limited == 0 || limited == 40 {
+		t.Errorf("40 unsigned asks in a burst: %d refused with 429, want some", limited)
 	}
 }

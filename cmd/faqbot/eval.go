@@ -67,7 +67,7 @@ func runEval(ctx context.Context, cfg *config, args []string, s stdio) error {
 // a covers file (-covers) and the part of the fixed split (-part).
 func labelCases(cases []kb.Labelled, file string, cfg *config) ([]kb.Labelled, error) {
 	var helps map[string]kb.Help
-	var covers map[string][]string
+	var covers map[string]kb.Cover
 	helpsFile := cfg.Helps
 	if helpsFile == "" {
 		if def := strings.TrimSuffix(file, ".tsv") + "-helps.tsv"; fileExists(def) {

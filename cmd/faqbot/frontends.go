@@ -25,11 +25,15 @@ func (srv *server) frontEnds(ctx context.Context, mux *http.ServeMux, s stdio) e
 
 	cfg.Web.Log, cfg.Web.Metrics = srv.log, srv.metrics
 	mux.Handle("/api/", web.NewRelay(srv.engine, srv.store, cfg.Web))
-	mux.Handle("GET /{$}", web.Page())
+	mux.Handle("GET /{$}", web.Page(srv.engine))
+	open := ""
+	if len(cfg.Web.OpenFrom) > 0 {
+		open = fmt.Sprintf("; unsigned requests from FAQBOT_RELAY_OPEN_FROM (%d networks) trusted", len(cfg.Web.OpenFrom))
+	}
 	if cfg.Web.Secret != "" {
-		status("relay", true, "POST /api/ask, /api/feedback (signed with FAQBOT_RELAY_SECRET; the page's unsigned requests rate-limited per client)")
+		status("relay", true, "POST /api/ask, /api/feedback (signed with FAQBOT_RELAY_SECRET; the page's unsigned requests rate-limited per client"+open+")")
 	} else {
-		status("relay", true, "POST /api/ask, /api/feedback (unsigned: set FAQBOT_RELAY_SECRET to require signatures)")
+		status("relay", true, "POST /api/ask, /api/feedback (unsigned, rate-limited per client, user ids namespaced by client: set FAQBOT_RELAY_SECRET for relays that sign"+open+")")
 	}
 	status("web", true, "GET / (chat page)")
 
@@ -72,7 +76,7 @@ func (srv *server) frontEnds(ctx context.Context, mux *http.ServeMux, s stdio) e
 	}
 
 	if cfg.AdminToken != "" {
-		status("admin", true, "POST /admin/reindex, GET /admin/stats")
+		status("admin", true, "POST /admin/reindex, GET /admin/stats, the curator console GET /admin/")
 	} else {
 		status("admin", false, "(FAQBOT_ADMIN_TOKEN not set: /admin/* answer 403)")
 	}

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"sort"
 	"strconv"
@@ -60,13 +61,15 @@ func startReplica(t *testing.T, name, stateURL, tgAPI string) *replica {
 }
 
 // startServer starts newServer on a loopback port with its own data
-// directory, the unsigned relay and what set configures, and stops it when
-// the test ends.
+// directory, the unsigned relay opened to loopback (FAQBOT_RELAY_OPEN_FROM,
+// as a relay on a private network runs it: not throttled, user ids as
+// given) and what set configures, and stops it when the test ends.
 func startServer(t testing.TB, name string, set func(*config)) *replica {
 	t.Helper()
 	cfg := defaultConfig()
 	cfg.Data = t.TempDir()
 	cfg.Web.Secret = ""
+	cfg.Web.OpenFrom = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	set(cfg)
 	r := &replica{name: name, logs: &bottest.LogBuffer{}}
 	level := slog.LevelInfo
@@ -87,7 +90,7 @@ func startServer(t testing.TB, name string, set func(*config)) *replica {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- srv.serve(ctx, ln); srv.close() }()
+	go func() { err := srv.serve(ctx, ln); srv.close(); done <- err }() // closed (data directory released) when stop returns
 	r.base = "http://" + ln.Addr().String()
 	var once sync.Once
 	r.stop = func() {

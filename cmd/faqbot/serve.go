@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"faqbot/index"
 	"faqbot/kb"
 	"faqbot/kb/state"
+	"faqbot/kb/state/resilient"
 )
 
 // server is everything `faqbot serve` runs, built by newServer so tests can
@@ -41,7 +43,11 @@ type server struct {
 	handler  http.Handler
 	runners  []func(ctx context.Context) error // front ends with their own loops
 	drains   []func()                          // wait for front ends' background work
+	unlock   func()                            // releases the data directory
 }
+
+// errDataInUse is newServer's error when another server holds -data.
+var errDataInUse = errors.New("in use by another faqbot serve")
 
 func runServe(ctx context.Context, cfg *config, args []string, s stdio) error {
 	if len(args) > 0 {
@@ -68,13 +74,25 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 	srv := &server{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
 	srv.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv.metrics = bot.NewMetrics(srv.registry)
+	if lh, ok := log.Handler().(limitHandler); ok {
+		registerLogMetrics(srv.registry, lh.lim)
+	}
 
+	// First, before anything is opened or built: one server per -data,
+	// whatever the state backend.
+	unlock, err := lockData(cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	srv.unlock = unlock
 	k, err := loadKB(cfg)
 	if err != nil {
+		unlock()
 		return nil, err
 	}
 	store, closeStore, err := openStateWith(ctx, cfg, srv.metrics.StateError)
 	if err != nil {
+		unlock()
 		return nil, err
 	}
 	srv.store, srv.closeSt = store, closeStore
@@ -86,6 +104,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 	p.done()
 	if err != nil {
 		closeStore()
+		unlock()
 		return nil, err
 	}
 	if built {
@@ -103,6 +122,7 @@ func newServer(ctx context.Context, cfg *config, log *slog.Logger, s stdio) (*se
 		Memory: convoMemory(store), // conversation context for follow-ups
 	})
 	registerContextMetrics(srv.registry, store)
+	registerSpoolMetrics(srv.registry, store)
 	if _, err := loadRegression(cfg); err != nil {
 		srv.close()
 		return nil, err
@@ -169,6 +189,57 @@ func registerContextMetrics(reg prometheus.Registerer, store stateStore) {
 	)
 }
 
+// registerLogMetrics exports the log lines dropped as repeats, by level.
+func registerLogMetrics(reg prometheus.Registerer, lim *repeatLimiter) {
+	for _, level := range []slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "faqbot_log_lines_suppressed_total",
+			Help:        "Log lines dropped because their message was logged 5 times in the last 10 s.",
+			ConstLabels: prometheus.Labels{"level": strings.ToLower(level.String())},
+		}, func() float64 { return float64(lim.Suppressed(level)) }))
+	}
+}
+
+// registerConnMetrics exports the connection budget's counts.
+func registerConnMetrics(reg prometheus.Registerer, bl *budgetListener) {
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "faqbot_http_connections_open", Help: "HTTP connections open now.",
+		}, func() float64 { n, _, _ := bl.counts(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "faqbot_http_connections_refused_total",
+			Help: "Connections answered 429 and closed: their client held FAQBOT_MAX_CONNS_PER_CLIENT, none idle.",
+		}, func() float64 { _, n, _ := bl.counts(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "faqbot_http_connections_shed_total",
+			Help: "Idle keep-alive connections closed to make room (near FAQBOT_MAX_CONNS, or over a client's cap).",
+		}, func() float64 { _, _, n := bl.counts(); return float64(n) }),
+	)
+}
+
+// registerSpoolMetrics exports the vote spool's figures (PostgreSQL only:
+// with bbolt every vote is written at once).
+func registerSpoolMetrics(reg prometheus.Registerer, store stateStore) {
+	rs, ok := store.(*resilient.Store)
+	if !ok {
+		return
+	}
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "faqbot_vote_spool_votes", Help: "Votes spooled on local disk, waiting for PostgreSQL.",
+		}, func() float64 { return float64(rs.Spool().Votes) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "faqbot_vote_spool_lag_seconds", Help: "Age of the oldest spooled vote (0 when none waits).",
+		}, func() float64 { return rs.Spool().Lag.Seconds() }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "faqbot_vote_spool_replayed_total", Help: "Spooled votes written to PostgreSQL.",
+		}, func() float64 { return float64(rs.Spool().Replayed) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "faqbot_vote_spool_refused_total", Help: "Votes refused with 503 because the spool was full.",
+		}, func() float64 { return float64(rs.Spool().Refused) }),
+	)
+}
+
 // ready answers only when the live index answers a known question.
 func (srv *server) ready(w http.ResponseWriter, r *http.Request) {
 	k := srv.live.KB()
@@ -188,10 +259,14 @@ func (srv *server) ready(w http.ResponseWriter, r *http.Request) {
 
 // serve runs the HTTP server and the front ends until ctx is done, then
 // drains: in-flight requests get up to 10 s to finish. At most
-// cfg.MaxConns connections are open at once.
+// cfg.MaxConns connections are open at once, cfg.MaxConnsPerClient of one
+// client (idle ones shed first: see budgetListener).
 func (srv *server) serve(ctx context.Context, ln net.Listener) error {
 	hs := newHTTPServer(srv.handler, srv.log)
-	ln = limitListener(ln, srv.cfg.MaxConns)
+	ln, hs.ConnState = limitListener(ln, connBudget{Max: srv.cfg.MaxConns, PerClient: srv.cfg.MaxConnsPerClient, Exempt: srv.cfg.Web.TrustedProxies})
+	if bl, ok := ln.(*budgetListener); ok {
+		registerConnMetrics(srv.registry, bl)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 1+len(srv.runners))
@@ -278,6 +353,9 @@ func (srv *server) close() {
 	}
 	if srv.closeSt != nil {
 		srv.closeSt()
+	}
+	if srv.unlock != nil {
+		srv.unlock()
 	}
 }
 

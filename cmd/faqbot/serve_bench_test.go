@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -109,6 +110,9 @@ func BenchmarkServeAskHandler(b *testing.B) {
 	cfg := defaultConfig()
 	cfg.Data = b.TempDir()
 	cfg.Web.Secret = ""
+	// httptest's requests come from 192.0.2.1: a relay opened to it
+	// (FAQBOT_RELAY_OPEN_FROM), or every question past the burst is a 429.
+	cfg.Web.OpenFrom = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	srv, err := newServer(context.Background(), cfg, log, stdio{strings.NewReader(""), io.Discard, io.Discard})
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"faqbot/bot/bottest"
 	"faqbot/content"
 	"faqbot/kb"
+	"faqbot/kb/state/postgres/pgtest"
 )
 
 // TestServe starts the real server on loopback: probes, the relay, metrics,
@@ -88,7 +89,7 @@ func TestServe(t *testing.T) {
 
 	// The operator command switches the running server.
 	t.Setenv("FAQBOT_ADMIN_TOKEN", adminToken)
-	if out, _, err := runCmd(t, "", "reindex", "-server", base); err != nil || !strings.Contains(out, "titles top-1 96/96") {
+	if out, _, err := runCmd(t, "", "reindex", "-server", base); err != nil || !strings.Contains(out, "titles top-1 220/220") {
 		t.Errorf("reindex -server: %v\n%s", err, out)
 	}
 	if out, _, err := runCmd(t, "", "reindex", "-server", base); err != nil || !strings.Contains(out, "published: ") {
@@ -167,5 +168,39 @@ func TestServe(t *testing.T) {
 	out, _, err := runCmd(t, "", "stats", "-data", cfg.Data, "-json")
 	if err != nil || !strings.Contains(out, `"lost-card"`) || strings.Contains(out, rawUser) {
 		t.Errorf("stats: %v\n%s", err, out)
+	}
+}
+
+// TestSecondServerFailsFast: a second server on the -data of a running one
+// exits with a clear error within seconds, on both state backends (with
+// PostgreSQL the bbolt store is not there to refuse it: the data
+// directory's lock does), and its port is never opened.
+func TestSecondServerFailsFast(t *testing.T) {
+	backends := map[string]string{"bbolt": ""}
+	if pg, err := pgtest.Start(); err == nil {
+		t.Cleanup(func() { pg.Close() })
+		backends["postgres"] = pg.URL("postgres")
+	} else if !errors.Is(err, pgtest.ErrNotInstalled) {
+		t.Fatal(err)
+	}
+	for name, url := range backends {
+		data := t.TempDir()
+		startServer(t, "first", func(cfg *config) { cfg.Data, cfg.State = data, url })
+		cfg := defaultConfig()
+		cfg.Data, cfg.State = data, url
+		start := time.Now()
+		srv, err := newServer(context.Background(), cfg, slog.New(slog.DiscardHandler), stdio{strings.NewReader(""), io.Discard, io.Discard})
+		took := time.Since(start)
+		if err == nil {
+			srv.close()
+			t.Fatalf("%s: a second server started on the same -data", name)
+		}
+		if !errors.Is(err, errDataInUse) || !strings.Contains(err.Error(), "own -data") {
+			t.Errorf("%s: error %q, want a clear one", name, err)
+		}
+		if took > 10*time.Second {
+			t.Errorf("%s: refused after %s, want within 10 s", name, took)
+		}
+		t.Logf("%s: refused after %s: %v", name, took.Round(time.Millisecond), err)
 	}
 }

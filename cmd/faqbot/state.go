@@ -36,13 +36,19 @@ func usesPostgres(cfg *config) bool {
 // through outages by resilient), else bbolt under cfg.Data (one process).
 // The returned function closes it.
 func openState(ctx context.Context, cfg *config) (stateStore, func() error, error) {
-	return openStateWith(ctx, cfg, nil)
+	return openStateSpool(ctx, cfg, nil, false)
 }
 
-// openStateWith is openState with a hook told of every state-store failure
-// by operation name (for a Prometheus counter); it is used only with
-// PostgreSQL (bbolt errors reach the callers, who log them).
+// openStateWith is serve's openState: with a hook told of every state-store
+// failure by operation name (for a Prometheus counter; used only with
+// PostgreSQL, bbolt errors reach the callers, who log them), and, with
+// PostgreSQL, the vote spool under cfg.Data (state.Spool), where votes wait
+// durably while the database is away (kb/state/resilient).
 func openStateWith(ctx context.Context, cfg *config, onError func(op string, err error)) (stateStore, func() error, error) {
+	return openStateSpool(ctx, cfg, onError, true)
+}
+
+func openStateSpool(ctx context.Context, cfg *config, onError func(op string, err error), spool bool) (stateStore, func() error, error) {
 	if cfg.State != "" && !usesPostgres(cfg) {
 		return nil, nil, fmt.Errorf("%w: -state %q: want a postgres:// or postgresql:// URL, or nothing for bbolt under -data", errUsage, redactURL(cfg.State))
 	}
@@ -51,15 +57,30 @@ func openStateWith(ctx context.Context, cfg *config, onError func(op string, err
 		if err != nil {
 			return nil, nil, err
 		}
+		s.SetLogLimit(cfg.LogMax)
 		return s, s.Close, nil
 	}
-	pg, err := postgres.Open(ctx, cfg.State, postgres.Options{OnError: onError})
+	pg, err := postgres.Open(ctx, cfg.State, postgres.Options{OnError: onError, LogMax: cfg.LogMax})
 	if err != nil {
 		return nil, nil, err
 	}
-	s := resilient.New(pg, resilient.Options{OnError: onError})
+	opts := resilient.Options{OnError: onError}
+	if spool {
+		sp, err := state.OpenSpool(cfg.Data, 0)
+		if err != nil {
+			pg.Close()
+			return nil, nil, err
+		}
+		opts.Spool = sp
+	}
+	s := resilient.New(pg, opts)
 	return s, s.Close, nil
 }
+
+// defaultLogMax bounds the question log (FAQBOT_LOG_MAX): at about 360 B a
+// question on disk, some 360 MB; the hourly sweep removes the oldest beyond
+// it, as it removes those past FAQBOT_RETENTION.
+const defaultLogMax = 1_000_000
 
 // redactURL hides a password in a URL for messages.
 func redactURL(u string) string {

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -59,8 +62,17 @@ func runStats(ctx context.Context, cfg *config, args []string, s stdio) error {
 	return nil
 }
 
-// localReport reads the report from the state store under -data.
+// localReport reads the report from the state store under -data. A missing
+// bbolt store is an error, not an empty report: stats never creates one.
 func localReport(cfg *config) (ops.Report, error) {
+	if !usesPostgres(cfg) {
+		path := filepath.Join(cfg.Data, state.File)
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return ops.Report{}, fmt.Errorf("%w: no state store at %s: %s is not where a faqbot server keeps its state.\n"+
+				"Give the server's directory with -data DIR (FAQBOT_DATA), its database with -state postgres://... (FAQBOT_STATE),\n"+
+				"or ask a running server: FAQBOT_ADMIN_TOKEN=... faqbot stats -server http://127.0.0.1:8080", errUsage, path, cfg.Data)
+		}
+	}
 	store, closeStore, err := openState(context.Background(), cfg)
 	if errors.Is(err, state.ErrLocked) {
 		return ops.Report{}, fmt.Errorf("%w\na faqbot server is running on %s and holds its store: read its report with\n  FAQBOT_ADMIN_TOKEN=... faqbot stats -server http://127.0.0.1:8080   (the server's address; GET /admin/stats)", err, cfg.Data)

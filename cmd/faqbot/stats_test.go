@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -31,5 +34,19 @@ func TestStatsSuggest(t *testing.T) {
 	}
 	if !strings.Contains(out, "content/zh/lost-card.md  (asked 2×") || strings.Contains(out, "废品") || strings.Contains(out, "公积金") || strings.Contains(out, "怎么去医院看病？") {
 		t.Errorf("suggestions:\n%s", out)
+	}
+}
+
+// TestStatsMissingStore: stats on a directory without a state store (the
+// README's `faqbot stats` run elsewhere than the server's -data) says so
+// and creates nothing, rather than report 0 questions from a new store.
+func TestStatsMissingStore(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	_, _, err := runCmd(t, "", "stats", "-data", dir)
+	if err == nil || !strings.Contains(err.Error(), "no state store at "+filepath.Join(dir, state.File)) || !strings.Contains(err.Error(), "-server") {
+		t.Errorf("stats on a missing store: %v", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stats created %s (%v)", dir, err)
 	}
 }

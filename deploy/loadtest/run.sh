@@ -40,7 +40,10 @@ trap cleanup EXIT
 (cd "$root" && go build -o "$tmp/loadtest" ./deploy/loadtest)
 if [ -n "${FAQBOT:-}" ]; then cp "$FAQBOT" "$tmp/faqbot"; else (cd "$root" && go build -o "$tmp/faqbot" ./cmd/faqbot); fi
 token=loadtest-token aes=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG appid=wxloadtest0000000
-WECHAT_TOKEN=$token WECHAT_AES_KEY=$aes WECHAT_APPID=$appid FAQBOT_RELAY_SECRET= \
+# The load comes from one loopback address: open the relay there, or
+# unsigned questions past each client's burst would be 429s, and lift the
+# per-client connection cap (64), which C above it would reach.
+WECHAT_TOKEN=$token WECHAT_AES_KEY=$aes WECHAT_APPID=$appid FAQBOT_RELAY_SECRET= FAQBOT_RELAY_OPEN_FROM=127.0.0.1 FAQBOT_MAX_CONNS_PER_CLIENT=0 \
 	"$tmp/faqbot" serve -addr 127.0.0.1:0 -data "$tmp/data" >"$tmp/serve.out" 2>"$tmp/serve.err" &
 server_pid=$!
 url=""

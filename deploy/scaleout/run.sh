@@ -13,7 +13,7 @@
 # to one replica applies to the next question on another; one WeChat message
 # delivered to two replicas at once gets one reply and adds one question to
 # every replica's report; one Telegram update posted to all three webhooks
-# (a fake Bot API on 127.0.0.1:18084 counts sendMessage) is answered once.
+# (a fake Bot API on a free loopback port counts sendMessage) is answered once.
 # Without PostgreSQL it says so and runs as before: bbolt, one store per
 # replica.
 #
@@ -23,16 +23,35 @@
 # DURATION (20, seconds), CONCURRENCY (4), KILL_AFTER (DURATION/2, seconds
 # into the run), P99_MAX_MS (50), KEEP=1 keeps the work directory and logs.
 # Installs nginx with apt-get when it is missing (needs root). Uses only
-# 127.0.0.1:18080-18084, its own nginx config and prefix in a temp directory,
-# and stops everything it started on exit.
+# five free ports on 127.0.0.1 (asked of the kernel at start; PORT_BASE=18080
+# uses PORT_BASE to PORT_BASE+4 instead), its own nginx config and prefix in
+# a temp directory, and stops everything it started on exit.
 set -euo pipefail
 
 DURATION=${DURATION:-20}
 CONCURRENCY=${CONCURRENCY:-4}
 P99_MAX_MS=${P99_MAX_MS:-50}
-LB_PORT=18080
-PORTS=(18081 18082 18083)
-BOTAPI_PORT=18084 # fake Telegram Bot API (PostgreSQL mode)
+# free_ports N prints N distinct ports the kernel reports free on 127.0.0.1
+# (each bound to port 0, all held until every one is known, then released).
+free_ports() {
+	python3 -c '
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+' "$1"
+}
+if [[ -n ${PORT_BASE:-} ]]; then
+	read -r -a FREE <<<"$PORT_BASE $((PORT_BASE + 1)) $((PORT_BASE + 2)) $((PORT_BASE + 3)) $((PORT_BASE + 4))"
+else
+	read -r -a FREE <<<"$(free_ports 5)"
+fi
+LB_PORT=${FREE[0]}
+PORTS=("${FREE[1]}" "${FREE[2]}" "${FREE[3]}")
+BOTAPI_PORT=${FREE[4]} # fake Telegram Bot API (PostgreSQL mode)
 STATE=${STATE:-postgres}
 VICTIM=1 # index in PORTS of the replica that is killed
 
@@ -166,15 +185,15 @@ for i in "${!PORTS[@]}"; do
 	mkdir -p "$WORK/data$i"
 	if [[ $STATE == postgres ]]; then
 		# One state for all (FAQBOT_STATE), WeChat, Telegram (webhook mode,
-		# the fake Bot API) and the admin routes on, the relay unsigned.
-		env -u FAQBOT_RELAY_SECRET -u WECHAT_AES_KEY FAQBOT_ADMIN_TOKEN="$ADMIN_TOKEN" WECHAT_TOKEN="$WECHAT_TOKEN" \
+		# the fake Bot API) and the admin routes on, the relay unsigned and open to loopback (nginx).
+		env -u FAQBOT_RELAY_SECRET -u WECHAT_AES_KEY FAQBOT_RELAY_OPEN_FROM=127.0.0.1 FAQBOT_TRUSTED_PROXIES=127.0.0.1 FAQBOT_ADMIN_TOKEN="$ADMIN_TOKEN" WECHAT_TOKEN="$WECHAT_TOKEN" \
 			TELEGRAM_TOKEN="$TG_TOKEN" TELEGRAM_API_ENDPOINT="http://127.0.0.1:$BOTAPI_PORT" \
 			TELEGRAM_WEBHOOK_URL=https://bot.example.org/telegram TELEGRAM_WEBHOOK_SECRET="$TG_SECRET" \
 			"$WORK/faqbot" serve -addr "127.0.0.1:$port" -data "$WORK/data$i" -log-level warn \
 			>"$WORK/replica$i.log" 2>&1 &
 	else
-		# No secrets: every replica answers POST /api/ask unsigned, nothing else on.
-		env -u FAQBOT_ADMIN_TOKEN -u FAQBOT_RELAY_SECRET -u TELEGRAM_TOKEN -u WECHAT_TOKEN -u FAQBOT_STATE \
+		# No secrets: every replica answers POST /api/ask unsigned (open to loopback: nginx), nothing else on.
+		env -u FAQBOT_ADMIN_TOKEN -u FAQBOT_RELAY_SECRET -u TELEGRAM_TOKEN -u WECHAT_TOKEN -u FAQBOT_STATE FAQBOT_RELAY_OPEN_FROM=127.0.0.1 FAQBOT_TRUSTED_PROXIES=127.0.0.1 \
 			"$WORK/faqbot" serve -addr "127.0.0.1:$port" -data "$WORK/data$i" -log-level warn \
 			>"$WORK/replica$i.log" 2>&1 &
 	fi

@@ -1,11 +1,15 @@
-// Drives faqbot's web chat page in headless Chromium: node webtest.mjs URL OUTDIR
+// Drives faqbot's web chat page and the curator console in headless
+// Chromium: node webtest.mjs URL OUTDIR [SHOTS ADMIN_TOKEN]
 // (answers, runner-ups, votes, English, the full article, example-question
-// buttons, an unsure reply's suggestion buttons, and a 390 px phone viewport).
+// buttons, an unsure reply's suggestion buttons, the landing's topics and
+// examples, a Traditional question, a 390 px phone viewport; with a token,
+// signing in to the console and its four pages). Every page at 1280 and
+// 390 px is saved to SHOTS; no page may log a console error.
 import { chromium } from "playwright-core";
 import { strict as assert } from "node:assert";
 import path from "node:path";
 
-const [base, outDir] = process.argv.slice(2);
+const [base, outDir, shotsDir, adminToken] = process.argv.slice(2);
 if (!base || !outDir) {
   console.error("usage: node webtest.mjs URL OUTDIR");
   process.exit(2);
@@ -55,16 +59,22 @@ async function pickUnsure() {
   throw new Error("the engine is unsure of no uncovered question: cannot test its suggestions");
 }
 
+// watch records a page's errors and console errors (CSP violations show
+// there): the test fails on any.
+function watch(p, name) {
+  p.on("pageerror", (e) => problems.push(`${name}: page error: ${e.message}`));
+  p.on("console", (m) => { if (m.type() === "error") problems.push(`${name}: console: ${m.text()}`); });
+}
+
+const problems = [];
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-dev-shm-usage"],
 });
-const problems = [];
 try {
   const expected = await pickQuestion();
   const page = await browser.newPage({ locale: "zh-CN", viewport: { width: 900, height: 1000 } });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+  watch(page, "chat");
 
   await page.goto(base, { waitUntil: "load" });
   assert.equal(await page.locator("html").getAttribute("lang"), "zh-CN");
@@ -78,7 +88,12 @@ try {
   assert.equal(await first.locator("h2").textContent(), expected.title, "answer title");
   assert.match(await first.locator(".snippet").textContent(), /\S/, "passage shown");
   assert.match(await first.locator(".meta").first().textContent(), /适用地区: .+ · 更新: \d{4}-\d\d-\d\d/, "region and date");
-  assert.equal(await first.getByRole("note").textContent(), expected.disclaimer, "disclaimer");
+  // The disclaimer: one short line, the full text on demand.
+  const note = first.getByRole("note");
+  assert.ok((await note.textContent()).includes(expected.disclaimer), "disclaimer");
+  assert.equal(await note.locator("p").isVisible(), false, "the full disclaimer is folded");
+  await note.locator("summary").click();
+  assert.equal(await note.locator("p").isVisible(), true, "the full disclaimer opens");
   console.log(`answered: ${expected.title}`);
 
   // Vote: the button says it is pressed and thanks the user.
@@ -141,7 +156,7 @@ try {
   assert.match(text.join("\n"), /I don't have an article that answers this exactly/, "honest sentence");
   assert.match(text.join("\n"), /12393/, "hand-off");
   assert.doesNotMatch(text.join("\n"), /^1\. /m, "suggestions listed as text too");
-  assert.equal(await fifth.getByRole("note").textContent(), unsure.disclaimer, "unsure disclaimer");
+  assert.ok((await fifth.getByRole("note").textContent()).includes(unsure.disclaimer), "unsure disclaimer");
   assert.equal(await fifth.locator(".vote").count(), 0, "vote under an unsure reply");
   const suggestions = fifth.locator("nav.alts button");
   assert.deepEqual(await suggestions.allTextContents(), unsure.alternatives.map((x) => x.title), "suggestion buttons");
@@ -167,6 +182,82 @@ try {
   assert.equal(overflow, false, "the page scrolls sideways at 390 px");
   await phone.screenshot({ path: path.join(outDir, "webtest-390.png"), fullPage: true });
   console.log("390 px: language button on one line");
+
+  // The landing at 1280 and 390 px: topic buttons open their questions, an
+  // example asks itself, the hotline is named; a Traditional question gets
+  // Traditional labels; each answer scrolls into view.
+  for (const width of [1280, 390]) {
+    const p = await browser.newPage({ locale: "zh-CN", viewport: { width, height: width > 500 ? 900 : 844 } });
+    watch(p, `chat ${width}`);
+    await p.goto(base, { waitUntil: "load" });
+    const landing = p.locator(".landing:not([hidden])");
+    assert.match(await landing.textContent(), /12393/, "the landing names 12393");
+    assert.match(await landing.textContent(), /医保局/, "the landing names the local 医保局");
+    if (shotsDir) await p.screenshot({ path: path.join(shotsDir, `chat-landing-${width}.png`) }); // the viewport: a full-page shot would draw the sticky form mid-page
+    const topic = landing.locator("button.topic").first();
+    await topic.click();
+    assert.equal(await topic.getAttribute("aria-expanded"), "true");
+    const list = p.locator("#" + (await topic.getAttribute("aria-controls")));
+    assert.ok(await list.isVisible(), "a topic button shows its questions");
+    assert.equal(await landing.locator(".topic-list:visible").count(), 1, "one topic open at a time");
+    await topic.click();
+    await landing.locator(".examples button").first().click();
+    const a1 = p.locator("article.answer").nth(0);
+    await a1.waitFor({ timeout: 10000 });
+    for (const q of ["醫保卡丟了怎麼辦", "打胰岛素医保能报销吗"]) {
+      await p.getByRole("textbox").fill(q);
+      await p.keyboard.press("Enter");
+      await p.locator("article.answer").nth(q.startsWith("醫") ? 1 : 2).waitFor({ timeout: 10000 });
+      if (q.startsWith("醫")) {
+        assert.equal(await p.locator("html").getAttribute("lang"), "zh-TW", "a Traditional question: Traditional page");
+        assert.equal(await p.locator("#send").textContent(), "提問");
+        assert.ok(await p.locator("article.answer").nth(1).getByRole("button", { name: "有幫助" }).isVisible(), "Traditional vote label");
+      }
+    }
+    await p.waitForTimeout(700); // the smooth scroll
+    const last = p.locator("article.answer").last();
+    const box = await last.boundingBox();
+    const vh = p.viewportSize().height;
+    assert.ok(box && box.y < vh && box.y + 40 > 0, `the last answer is in view (top at ${box && box.y} of ${vh})`);
+    assert.equal(await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth), false, `chat scrolls sideways at ${width} px`);
+    if (shotsDir) await p.screenshot({ path: path.join(shotsDir, `chat-${width}.png`) });
+    await p.close();
+  }
+  console.log("landing: topics, examples, 12393; Traditional labels; answers scroll into view");
+
+  if (adminToken) {
+    // The console, as a curator: sign in with the token, then every page
+    // at both widths.
+    for (const width of [1280, 390]) {
+      const ctx = await browser.newContext({ locale: "en-US", viewport: { width, height: width > 500 ? 900 : 844 } });
+      const p = await ctx.newPage();
+      watch(p, `console ${width}`);
+      await p.goto(new URL("/admin/", base).href, { waitUntil: "load" });
+      assert.match(p.url(), /\/admin\/login$/, "the console sends a stranger to sign in");
+      await p.getByLabel(/Admin token/).fill(adminToken);
+      await p.getByRole("button", { name: "Sign in" }).click();
+      await p.waitForURL(/\/admin\/$/);
+      const cookies = await ctx.cookies();
+      const sess = cookies.find((c) => c.name === "faqbot_console");
+      assert.ok(sess && sess.httpOnly && sess.sameSite === "Strict" && sess.expires > 0, "session cookie attributes");
+      assert.ok(!p.url().includes(adminToken), "token in the URL");
+      const pages = [
+        ["overview", "/admin/?days=14&by=day", async () => assert.ok(await p.locator("svg").count() >= 4, "overview charts")],
+        ["questions", "/admin/questions?days=14&by=day", async () => assert.ok(await p.locator("section.cluster").count() > 0, "question clusters")],
+        ["articles", "/admin/articles?days=14&by=day", async () => assert.ok(await p.locator("tr[id^=a-]").count() > 40, "article rows")],
+        ["try", "/admin/try?q=" + encodeURIComponent("医保卡丢了怎么办"), async () => assert.match(await p.locator("main").textContent(), /lost-card/, "hit test names its article")],
+      ];
+      for (const [name, url, check] of pages) {
+        const resp = await p.goto(new URL(url, base).href, { waitUntil: "load" });
+        assert.equal(resp.status(), 200, `${name}: HTTP ${resp.status()}`);
+        await check();
+        assert.equal(await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth), false, `${name} scrolls sideways at ${width} px`);
+        if (shotsDir) await p.screenshot({ path: path.join(shotsDir, `console-${name}-${width}.png`), fullPage: name !== "articles" });
+      }
+      await ctx.close();
+    }
+    console.log("console: signed in; overview, questions, articles, hit test at 1280 and 390 px");
+  }
 
   const shot = path.join(outDir, "webtest.png");
   await page.screenshot({ path: shot, fullPage: true });

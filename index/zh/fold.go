@@ -63,7 +63,24 @@ func Fold(s string) string {
 }
 
 // foldRune is Fold of one rune: what the bmp table holds below 0x10000.
+// It is foldStep applied until nothing changes, so that Fold is idempotent:
+// Unihan chains some simplifications (薴 → 苧 → 苎), and a folded rune
+// may be full-width or upper case again. No chain is longer than a few
+// steps (TestFoldFixedPoint checks every BMP rune); the bound only guards
+// against a cycle in a future table.
 func foldRune(r rune) rune {
+	for range 8 {
+		n := foldStep(r)
+		if n == r {
+			break
+		}
+		r = n
+	}
+	return r
+}
+
+// foldStep is one pass of the folding rules over a rune.
+func foldStep(r rune) rune {
 	switch {
 	case r == utf8.RuneError, unicode.IsControl(r):
 		r = ' '

@@ -67,7 +67,7 @@ func TestDetect(t *testing.T) {
 // FuzzFold: folding never panics, always yields valid UTF-8 without control
 // characters, and is idempotent.
 func FuzzFold(f *testing.F) {
-	for _, s := range []string{"醫保卡", "ＡＢＣ", "\xff\xfe", "a\x00b", "+title:x -body:*", "\"", "😀"} {
+	for _, s := range []string{"醫保卡", "薴", "ＡＢＣ", "\xff\xfe", "a\x00b", "+title:x -body:*", "\"", "😀"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -147,5 +147,27 @@ func BenchmarkFold(b *testing.B) {
 	for range b.N {
 		Fold(q)
 		IsTraditional(q)
+	}
+}
+
+// TestFoldFixedPoint: Fold(Fold(x)) == Fold(x) for every BMP rune and every
+// rune the Traditional→Simplified table names (FuzzFold found U+85B4 薴,
+// which Unihan simplifies to 苧, itself simplified to 苎).
+func TestFoldFixedPoint(t *testing.T) {
+	check := func(r rune) {
+		once := Fold(string(r))
+		if twice := Fold(once); twice != once {
+			t.Errorf("U+%04X %q: Fold %q (%U), Fold again %q (%U)", r, string(r), once, []rune(once), twice, []rune(twice))
+		}
+	}
+	for r := range rune(0x10000) {
+		check(r)
+	}
+	for tr, s := range t2s {
+		check(tr)
+		check(s)
+	}
+	if got := Fold("薴"); got != "苎" {
+		t.Errorf("Fold(薴) = %q, want 苎", got)
 	}
 }

@@ -1,9 +1,14 @@
 package state
 
 import (
-	"faqbot/kb"
+	"encoding/binary"
 	"sort"
+	"strings"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"faqbot/kb"
 )
 
 // Report summarises the log and votes since t; top bounds each list.
@@ -41,8 +46,43 @@ func (s *Store) Report(since time.Time, top int) (kb.Report, error) {
 			into[key] = g
 		}
 		g.Count++
+		if e.Time.After(g.Last) {
+			g.Last = e.Time
+		}
 		if len(g.Examples) < kb.ReportExamples && !contains(g.Examples, e.Question) {
 			g.Examples = append(g.Examples, e.Question)
+		}
+		return nil
+	})
+	if err != nil {
+		return rep, err
+	}
+	// Questions the sweep removed from the log, as per-day aggregates (the
+	// whole day of since counts).
+	err = s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketDaily).Cursor()
+		for k, v := c.Seek([]byte(since.UTC().Format(time.DateOnly))); k != nil; k, v = c.Next() {
+			parts := strings.SplitN(string(k), "\x00", 4)
+			if len(parts) != 4 || len(v) != 8 {
+				continue
+			}
+			n := int(binary.BigEndian.Uint64(v))
+			ch, lang, id := parts[1], parts[2], parts[3]
+			rep.Questions += n
+			for _, m := range []struct {
+				m   map[string]kb.Outcome
+				key string
+			}{{rep.ByChannel, ch}, {rep.ByLang, lang}} {
+				o := m.m[m.key]
+				o.Asked += n
+				if id != "" {
+					o.Answered += n
+				}
+				m.m[m.key] = o
+			}
+			if id != "" {
+				answered[id] += n
+			}
 		}
 		return nil
 	})

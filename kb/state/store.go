@@ -36,7 +36,10 @@ var (
 	// kind/key → expiring value: Volatile's values from a clean Close to
 	// the next Open.
 	bucketVolatile = []byte("volatile")
-	allBuckets     = [][]byte{bucketMeta, bucketOffsets, bucketLangs, bucketTemp, bucketVotes, bucketLog, bucketVolatile}
+	// day \x00 channel \x00 lang \x00 article → count: the query-log entries
+	// Sweep removed, kept for the report as per-day aggregates.
+	bucketDaily = []byte("daily")
+	allBuckets  = [][]byte{bucketMeta, bucketOffsets, bucketLangs, bucketTemp, bucketVotes, bucketLog, bucketVolatile, bucketDaily}
 )
 
 // Store is faqbot's bbolt state: what must survive a restart and is not
@@ -55,7 +58,12 @@ type Store struct {
 	vol     *volatile // Volatile's values
 	// onLogError reports a failed background log write (set by SetLogErrorHandler).
 	onLogError func(error)
+	logMax     int // Sweep keeps at most this many query-log entries (0: no bound)
 }
+
+// SetLogLimit bounds the query log: each Sweep removes the oldest entries
+// beyond n (besides those past the retention). 0 means no bound.
+func (s *Store) SetLogLimit(n int) { s.logMax = max(n, 0) }
 
 // SetLogErrorHandler sets where failed background writes of the query log
 // are reported (a logger); call it before the first RecordQuestion.
@@ -375,16 +383,49 @@ func (s *Store) Sweep(now time.Time, retention time.Duration) (int, error) {
 				n++
 			}
 		}
-		if retention <= 0 {
-			return nil
-		}
-		cutoff := binary.BigEndian.AppendUint64(nil, uint64(max(now.Add(-retention).UnixNano(), 0)))
-		c = tx.Bucket(bucketLog).Cursor()
-		for k, _ := c.First(); k != nil && bytes.Compare(k, cutoff) < 0; k, _ = c.First() {
-			if err := c.Delete(); err != nil {
-				return err
+		// Removed log entries are kept as per-day aggregates for the report.
+		daily := map[string]uint64{}
+		removeFirst := func(c *bolt.Cursor, v []byte) error {
+			var e kb.LogEntry
+			if json.Unmarshal(v, &e) == nil {
+				daily[dailyKey(e)]++
 			}
 			n++
+			return c.Delete()
+		}
+		if s.logMax > 0 {
+			c = tx.Bucket(bucketLog).Cursor()
+			for over := tx.Bucket(bucketLog).Stats().KeyN - s.logMax; over > 0; over-- {
+				k, v := c.First()
+				if k == nil {
+					break
+				}
+				if err := removeFirst(c, v); err != nil {
+					return err
+				}
+			}
+		}
+		if retention > 0 {
+			cutoff := binary.BigEndian.AppendUint64(nil, uint64(max(now.Add(-retention).UnixNano(), 0)))
+			c = tx.Bucket(bucketLog).Cursor()
+			for k, v := c.First(); k != nil && bytes.Compare(k, cutoff) < 0; k, v = c.First() {
+				if err := removeFirst(c, v); err != nil {
+					return err
+				}
+			}
+		}
+		db := tx.Bucket(bucketDaily)
+		for k, add := range daily {
+			var cur uint64
+			if v := db.Get([]byte(k)); len(v) == 8 {
+				cur = binary.BigEndian.Uint64(v)
+			}
+			if err := db.Put([]byte(k), binary.BigEndian.AppendUint64(nil, cur+add)); err != nil {
+				return err
+			}
+		}
+		if retention <= 0 {
+			return nil
 		}
 		c = tx.Bucket(bucketVotes).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -399,6 +440,12 @@ func (s *Store) Sweep(now time.Time, retention time.Duration) (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// dailyKey is a log entry's key in bucketDaily: its UTC day, channel,
+// language and article ("" when not answered).
+func dailyKey(e kb.LogEntry) string {
+	return e.Time.UTC().Format(time.DateOnly) + "\x00" + e.Channel + "\x00" + e.Lang + "\x00" + e.ID
 }
 
 // Check verifies the store's pages (bbolt's own check) and that every value
@@ -424,6 +471,14 @@ func (s *Store) Check() error {
 		if err := tx.Bucket(bucketOffsets).ForEach(func(k, v []byte) error {
 			if len(v) != 8 {
 				return fmt.Errorf("offset %q: %d bytes", k, len(v))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketDaily).ForEach(func(k, v []byte) error {
+			if len(v) != 8 || bytes.Count(k, []byte{0}) != 3 {
+				return fmt.Errorf("daily %q: bad key or count", k)
 			}
 			return nil
 		}); err != nil {

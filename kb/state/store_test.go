@@ -4,6 +4,7 @@ import (
 	"errors"
 	"faqbot/kb"
 	"faqbot/kb/state/statetest"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -59,5 +60,26 @@ func TestWriteAfterClose(t *testing.T) {
 	}
 	if err := s.RecordQuestion(kb.LogEntry{Question: "late"}); !errors.Is(err, ErrClosed) {
 		t.Errorf("write after close: %v", err)
+	}
+}
+
+// TestLogLimit: with SetLogLimit, Sweep keeps the newest entries of the
+// query log up to the bound, whatever the retention.
+func TestLogLimit(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	defer s.Close()
+	s.SetLogLimit(100)
+	t0 := time.Now().Add(-time.Hour)
+	for i := range 250 {
+		s.RecordQuestion(kb.LogEntry{Time: t0.Add(time.Duration(i) * time.Second), Channel: "api", Lang: "zh", Question: fmt.Sprint("q", i)})
+	}
+	n, err := s.Sweep(time.Now(), 0)
+	if err != nil || n != 150 {
+		t.Fatalf("Sweep removed %d, %v; want 150", n, err)
+	}
+	var kept []string
+	s.Log(time.Time{}, func(e kb.LogEntry) error { kept = append(kept, e.Question); return nil })
+	if len(kept) != 100 || kept[0] != "q150" || kept[99] != "q249" {
+		t.Errorf("kept %d entries, %v ... %v; want q150 to q249", len(kept), kept[:1], kept[len(kept)-1:])
 	}
 }

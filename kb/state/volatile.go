@@ -17,11 +17,20 @@ const DefaultVolatileMax = 100_000
 
 // Volatile is a Memory (GetTemp, PutTemp) for short-lived values whose
 // loss costs little: `faqbot serve` keeps conversation contexts in it.
-// Values live in memory, at most DefaultVolatileMax of them (beyond that
-// the oldest written goes first); Close saves the unexpired ones to the
-// file and the next Open reads them back and removes them from it, so a
-// clean restart keeps every value and a crash loses them all (a follow-up
-// asked across it is read on its own), never bringing back an older one.
+// Values live in memory, at most DefaultVolatileMax of them; Close saves the
+// unexpired ones to the file and the next Open reads them back and removes
+// them from it, so a clean restart keeps every value and a crash loses them
+// all (a follow-up asked across it is read on its own), never bringing back
+// an older one.
+//
+// Beyond the maximum, eviction keeps active users: a value read back
+// (GetTemp: a follow-up, or a user's next question looking for one) or
+// written again while it lives is protected; a value written once is on
+// probation. Room is made from probation first, oldest written first, so a
+// flood of new user ids (100,000 of them in under a minute) evicts other
+// newcomers, not the users in a conversation. Protected values are evicted
+// (oldest first) only while probation holds less than a quarter of the
+// maximum, so newcomers always have that quarter.
 //
 // Nothing here waits for the disk: a new user's context used to be a new
 // key in the file's B-tree, about one 4 kB page written per user.
@@ -30,38 +39,58 @@ type Volatile struct{ v *volatile }
 // volatile is the state behind Volatile, owned by the Store.
 type volatile struct {
 	mu      sync.Mutex
-	vals    map[string]tempVal // by tempKey
-	order   []volatileRef      // by time written, oldest first from head
-	head    int
+	vals    map[string]volEntry // by tempKey
+	prob    fifo                // probation: written once
+	prot    fifo                // protected: read back or written again
+	nProt   int                 // protected values in vals
 	max     int
 	dropped uint64 // unexpired values dropped beyond max
 	closed  bool
 }
 
-// volatileRef is a value's place in the order; it is stale once its key
-// holds a newer value (another exp) or none.
+// volEntry is a value and its segment.
+type volEntry struct {
+	tempVal
+	protected bool
+}
+
+// fifo is one segment's order of writes (or promotions), oldest first
+// from head. A ref is stale once its key holds a newer value (another exp),
+// none, or moved to the other segment.
+type fifo struct {
+	refs []volatileRef
+	head int
+}
+
+// volatileRef is a value's place in its segment's order.
 type volatileRef struct {
 	key string
 	exp int64
 }
 
 func newVolatile(max int) *volatile {
-	return &volatile{vals: map[string]tempVal{}, max: max}
+	return &volatile{vals: map[string]volEntry{}, max: max}
 }
 
 // Volatile returns the store's in-memory values.
 func (s *Store) Volatile() Volatile { return Volatile{s.vol} }
 
-// GetTemp returns a value unless it is missing or expired.
+// GetTemp returns a value unless it is missing or expired. A value read
+// back is protected from eviction (see Volatile).
 func (m Volatile) GetTemp(kind, key string) ([]byte, bool, error) {
 	v := m.v
+	k := kind + "\x00" + key
+	now := time.Now().UnixNano()
 	v.mu.Lock()
-	mv, ok := v.vals[kind+"\x00"+key]
+	e, ok := v.vals[k]
+	if ok && e.exp >= now && !e.protected {
+		v.protectLocked(k, e)
+	}
 	v.mu.Unlock()
-	if !ok || mv.exp < time.Now().UnixNano() {
+	if !ok || e.exp < now {
 		return nil, false, nil
 	}
-	return append([]byte(nil), mv.val...), true, nil
+	return append([]byte(nil), e.val...), true, nil
 }
 
 // Len is how many values are kept (some may have expired since); Dropped
@@ -90,44 +119,117 @@ func (m Volatile) PutTemp(kind, key string, val []byte, ttl time.Duration) error
 	return nil
 }
 
-// putLocked keeps tv under k, then drops expired values and, beyond max,
-// the oldest written.
+// protectLocked moves a live value from probation to protected.
+func (v *volatile) protectLocked(k string, e volEntry) {
+	e.protected = true
+	v.vals[k] = e
+	v.nProt++
+	v.prot.refs = append(v.prot.refs, volatileRef{k, e.exp})
+	v.maybeCompactLocked()
+}
+
+// putLocked keeps tv under k (protected when k held a live value: a user
+// active again), then drops expired values and, beyond max, makes room
+// (see Volatile).
 func (v *volatile) putLocked(k string, tv tempVal) {
-	v.vals[k] = tv
-	v.order = append(v.order, volatileRef{k, tv.exp})
 	now := time.Now().UnixNano()
-	for v.head < len(v.order) {
-		ref := v.order[v.head]
-		cur, ok := v.vals[ref.key]
-		live := ok && cur.exp == ref.exp
-		if live && cur.exp >= now && len(v.vals) <= v.max {
-			break
+	old, had := v.vals[k]
+	if had && old.protected {
+		v.nProt--
+	}
+	e := volEntry{tempVal: tv, protected: had && old.exp >= now}
+	v.vals[k] = e
+	ref := volatileRef{k, tv.exp}
+	if e.protected {
+		v.nProt++
+		v.prot.refs = append(v.prot.refs, ref)
+	} else {
+		v.prob.refs = append(v.prob.refs, ref)
+	}
+	v.trimLocked(&v.prob, false, now)
+	v.trimLocked(&v.prot, true, now)
+	for len(v.vals) > v.max {
+		nProb := len(v.vals) - v.nProt
+		f, prot := &v.prob, false
+		if v.nProt > 0 && (nProb <= v.max/4 || nProb == 0) {
+			f, prot = &v.prot, true
+		}
+		key, cur, ok := v.popLocked(f, prot)
+		if !ok {
+			break // cannot happen: the counts say a segment holds a value
+		}
+		v.dropLocked(key, cur, now)
+	}
+	v.maybeCompactLocked()
+}
+
+// live reports whether ref still names the value in segment prot.
+func (v *volatile) live(ref volatileRef, prot bool) (volEntry, bool) {
+	cur, ok := v.vals[ref.key]
+	return cur, ok && cur.exp == ref.exp && cur.protected == prot
+}
+
+// trimLocked drops stale refs and expired values from the head of f.
+func (v *volatile) trimLocked(f *fifo, prot bool, now int64) {
+	for f.head < len(f.refs) {
+		ref := f.refs[f.head]
+		cur, live := v.live(ref, prot)
+		if live && cur.exp >= now {
+			return
 		}
 		if live {
-			delete(v.vals, ref.key)
-			if cur.exp >= now {
-				v.dropped++
-			}
+			v.dropLocked(ref.key, cur, now)
 		}
-		v.order[v.head] = volatileRef{}
-		v.head++
-	}
-	// Rewritten keys leave stale refs: compact when they are most of it.
-	if v.head > len(v.order)/2 || len(v.order) > 2*len(v.vals)+64 {
-		v.compactLocked()
+		f.refs[f.head] = volatileRef{}
+		f.head++
 	}
 }
 
-// compactLocked keeps only the live refs, in order.
-func (v *volatile) compactLocked() {
-	live := v.order[:0]
-	for _, ref := range v.order[v.head:] {
-		if cur, ok := v.vals[ref.key]; ok && cur.exp == ref.exp {
+// popLocked removes and returns the oldest live value of f.
+func (v *volatile) popLocked(f *fifo, prot bool) (string, volEntry, bool) {
+	for f.head < len(f.refs) {
+		ref := f.refs[f.head]
+		f.refs[f.head] = volatileRef{}
+		f.head++
+		if cur, live := v.live(ref, prot); live {
+			return ref.key, cur, true
+		}
+	}
+	return "", volEntry{}, false
+}
+
+// dropLocked deletes a value, counting it when it had not expired.
+func (v *volatile) dropLocked(k string, e volEntry, now int64) {
+	delete(v.vals, k)
+	if e.protected {
+		v.nProt--
+	}
+	if e.exp >= now {
+		v.dropped++
+	}
+}
+
+// maybeCompactLocked compacts a segment whose stale refs are most of it.
+func (v *volatile) maybeCompactLocked() {
+	nProb := len(v.vals) - v.nProt
+	if v.prob.head > len(v.prob.refs)/2 || len(v.prob.refs) > 2*nProb+64 {
+		v.compactLocked(&v.prob, false)
+	}
+	if v.prot.head > len(v.prot.refs)/2 || len(v.prot.refs) > 2*v.nProt+64 {
+		v.compactLocked(&v.prot, true)
+	}
+}
+
+// compactLocked keeps only f's live refs, in order.
+func (v *volatile) compactLocked(f *fifo, prot bool) {
+	live := f.refs[:0]
+	for _, ref := range f.refs[f.head:] {
+		if _, ok := v.live(ref, prot); ok {
 			live = append(live, ref)
 		}
 	}
-	clear(v.order[len(live):])
-	v.order, v.head = live, 0
+	clear(f.refs[len(live):])
+	f.refs, f.head = live, 0
 }
 
 // len is how many values are kept, expired ones not yet dropped included.
@@ -142,14 +244,18 @@ func (v *volatile) sweep(now time.Time) int {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	n := 0
-	for k, tv := range v.vals {
-		if tv.exp < now.UnixNano() {
+	for k, e := range v.vals {
+		if e.exp < now.UnixNano() {
 			delete(v.vals, k)
+			if e.protected {
+				v.nProt--
+			}
 			n++
 		}
 	}
 	if n > 0 {
-		v.compactLocked()
+		v.compactLocked(&v.prob, false)
+		v.compactLocked(&v.prot, true)
 	}
 	return n
 }
@@ -194,11 +300,11 @@ func (v *volatile) save(tx *bolt.Tx) error {
 	v.closed = true
 	b := tx.Bucket(bucketVolatile)
 	now := time.Now().UnixNano()
-	for k, tv := range v.vals {
-		if tv.exp < now {
+	for k, e := range v.vals {
+		if e.exp < now {
 			continue
 		}
-		if err := b.Put([]byte(k), append(binary.BigEndian.AppendUint64(nil, uint64(tv.exp)), tv.val...)); err != nil {
+		if err := b.Put([]byte(k), append(binary.BigEndian.AppendUint64(nil, uint64(e.exp)), e.val...)); err != nil {
 			return err
 		}
 	}

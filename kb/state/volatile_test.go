@@ -146,8 +146,73 @@ func TestVolatileBounded(t *testing.T) {
 	for range 10_000 {
 		put("k149")
 	}
-	if n, o := m.v.len(), len(m.v.order)-m.v.head; n != max || o > 2*max+65 {
+	if n, o := m.v.len(), len(m.v.prob.refs)-m.v.prob.head+len(m.v.prot.refs)-m.v.prot.head; n != max || o > 2*max+130 {
 		t.Errorf("after 10,000 rewrites of one key: %d values, %d refs in the order", n, o)
+	}
+}
+
+// TestVolatileFloodKeepsActiveUsers: a flood of new user ids, ten times
+// the maximum (the 100,000 ids, scaled), does not evict the users in
+// a conversation: those whose context was read back (a follow-up) or
+// written again (a second question). The flood evicts its own, a newcomer
+// just before the flood's end still finds its context, and the counts and
+// orders stay bounded.
+func TestVolatileFloodKeepsActiveUsers(t *testing.T) {
+	t.Parallel()
+	const max = 10_000
+	m := Volatile{newVolatile(max)}
+	put := func(k string) {
+		if err := m.PutTemp("convo", k, []byte(k), 10*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	has := func(k string) bool { _, ok, _ := m.GetTemp("convo", k); return ok }
+	for i := range 3000 {
+		k := fmt.Sprint("active", i)
+		put(k)
+		if i%2 == 0 {
+			has(k) // a follow-up read its context
+		} else {
+			put(k) // a second question
+		}
+	}
+	for i := range 10 * max {
+		put(fmt.Sprint("flood", i))
+		if i == 10*max-100 {
+			put("newcomer")
+		}
+	}
+	kept := 0
+	for i := range 3000 {
+		if has(fmt.Sprint("active", i)) {
+			kept++
+		}
+	}
+	if kept != 3000 {
+		t.Errorf("%d of 3,000 active users kept their context through a flood of %d new ids", kept, 10*max)
+	}
+	if !has("newcomer") {
+		t.Error("a newcomer just before the flood's end lost its context")
+	}
+	if n := m.v.len(); n != max {
+		t.Errorf("%d values kept, want %d", n, max)
+	}
+	if d := m.Dropped(); d != uint64(10*max+3000+1-max) {
+		t.Errorf("Dropped %d", d)
+	}
+	// The protected share is bounded: with more active users than three
+	// quarters of the room, the oldest of them go, never the last quarter
+	// of newcomers.
+	for i := range max {
+		k := fmt.Sprint("regular", i)
+		put(k)
+		has(k)
+	}
+	if m.v.nProt > max-max/4+1 { // a read may protect one more until the next write
+		t.Errorf("%d protected values, want at most %d", m.v.nProt, max-max/4+1)
+	}
+	if !has("flood99999") {
+		t.Error("the newest newcomer was evicted to keep protected values")
 	}
 }
 

@@ -25,11 +25,24 @@ func (s *Store) Report(since time.Time, top int) (kb.Report, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), max(s.opts.Timeout, time.Minute))
 	defer cancel()
+	err := retryDead(func() error {
+		return s.report1(ctx, &rep, since, limit)
+	})
+	return rep, wrap("report", err)
+}
+
+// report1 fills rep in one read-only transaction.
+func (s *Store) report1(ctx context.Context, rep *kb.Report, since time.Time, limit *int64) error {
+	*rep = kb.Report{Since: since, ByChannel: map[string]kb.Outcome{}, ByLang: map[string]kb.Outcome{}}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		// Asked and answered, per channel and per language.
+		// With the per-day aggregates of the entries the sweep removed
+		// (the whole day of since counts).
 		rows, err := tx.Query(ctx, `SELECT GROUPING(channel) = 0, coalesce(channel, lang),
-				count(*), count(*) FILTER (WHERE article <> '')
-			FROM faqbot_log WHERE t >= $1
+				sum(n)::bigint, coalesce(sum(n) FILTER (WHERE article <> ''), 0)::bigint
+			FROM (SELECT channel, lang, article, 1::bigint AS n FROM faqbot_log WHERE t >= $1
+				UNION ALL
+				SELECT channel, lang, article, n FROM faqbot_log_daily WHERE day >= ($1 AT TIME ZONE 'UTC')::date) q
 			GROUP BY GROUPING SETS ((channel), (lang))`, since)
 		if err != nil {
 			return err
@@ -79,18 +92,18 @@ func (s *Store) Report(since time.Time, top int) (kb.Report, error) {
 			into   *[]kb.Group
 		}{{false, &rep.Unanswered}, {true, &rep.Unsure}} {
 			rows, err = tx.Query(ctx, `WITH spelling AS (
-				SELECT qkey, question, count(*) AS n, min(t) AS first_t, min(id) AS first_id
+				SELECT qkey, question, count(*) AS n, min(t) AS first_t, min(id) AS first_id, max(t) AS last_t
 				FROM faqbot_log WHERE t >= $1 AND article = '' AND qkey <> '' AND (reason = 'unsure') = $4
 				GROUP BY qkey, question)
 			SELECT qkey, sum(n)::bigint AS n,
-				(array_agg(question ORDER BY first_t, first_id))[1:$3]
+				(array_agg(question ORDER BY first_t, first_id))[1:$3], max(last_t)
 			FROM spelling GROUP BY qkey
 			ORDER BY n DESC, qkey COLLATE "C" LIMIT $2`, since, limit, kb.ReportExamples, part.unsure)
 			if err != nil {
 				return err
 			}
 			var g kb.Group
-			_, err = pgx.ForEachRow(rows, []any{&g.Key, &g.Count, &g.Examples}, func() error {
+			_, err = pgx.ForEachRow(rows, []any{&g.Key, &g.Count, &g.Examples, &g.Last}, func() error {
 				*part.into = append(*part.into, g)
 				g = kb.Group{}
 				return nil
@@ -118,8 +131,12 @@ func (s *Store) Report(since time.Time, top int) (kb.Report, error) {
 		}
 		// Articles answered, most first, with their votes.
 		rows, err = tx.Query(ctx, `WITH answered AS (
-				SELECT article, count(*) AS n FROM faqbot_log
-				WHERE t >= $1 AND article <> '' GROUP BY article),
+				SELECT article, sum(n)::bigint AS n FROM (
+					SELECT article, count(*) AS n FROM faqbot_log WHERE t >= $1 AND article <> '' GROUP BY article
+					UNION ALL
+					SELECT article, sum(n)::bigint FROM faqbot_log_daily
+					WHERE day >= ($1 AT TIME ZONE 'UTC')::date AND article <> '' GROUP BY article) u
+				GROUP BY article),
 			voted AS (
 				SELECT article, count(*) FILTER (WHERE up) AS up, count(*) FILTER (WHERE NOT up) AS down
 				FROM faqbot_votes WHERE t >= $1 GROUP BY article)
@@ -136,12 +153,12 @@ func (s *Store) Report(since time.Time, top int) (kb.Report, error) {
 		return err
 	})
 	if err != nil {
-		return rep, wrap("report", err)
+		return err
 	}
 	for _, m := range []map[string]kb.Outcome{rep.ByChannel, rep.ByLang} {
 		for k, o := range m {
 			m[k] = o.WithRates()
 		}
 	}
-	return rep, nil
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"faqbot/kb"
@@ -27,6 +28,9 @@ type Options struct {
 	LogQueue int
 	// MaxConns bounds the connection pool (default pgxpool's: max(4, CPUs)).
 	MaxConns int32
+	// LogMax bounds the query log: each Sweep removes the oldest entries
+	// beyond it, besides those past the retention (0: no bound).
+	LogMax int
 }
 
 // ErrClosed is returned for writes after Close.
@@ -299,12 +303,79 @@ func (s *Store) RecordVote(v kb.Vote) error {
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
-	_, err := s.pool.Exec(ctx, `INSERT INTO faqbot_votes AS v (user_hash, lang, article, channel, up, t)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (user_hash, lang, article) DO UPDATE
-		SET channel = EXCLUDED.channel, up = EXCLUDED.up, t = EXCLUDED.t
-		WHERE v.t <= EXCLUDED.t`, v.UserHash, v.Lang, v.Article, v.Channel, v.Up, v.Time)
+	err := retryDead(func() error {
+		_, err := s.pool.Exec(ctx, `INSERT INTO faqbot_votes AS v (user_hash, lang, article, channel, up, t)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (user_hash, lang, article) DO UPDATE
+			SET channel = EXCLUDED.channel, up = EXCLUDED.up, t = EXCLUDED.t
+			WHERE v.t <= EXCLUDED.t`, v.UserHash, v.Lang, v.Article, v.Channel, v.Up, v.Time)
+		return err
+	})
 	return wrap("vote", err)
+}
+
+// RecordVotes stores many votes in one statement (a multi-row upsert from
+// arrays), as RecordVote would one by one: the latest by vote time wins,
+// within the batch too. Bad votes (kb.ValidateVote) are skipped. This is how
+// kb/state/resilient writes back the votes it spooled during an outage, some
+// tens of thousands a second, far faster than votes arrive.
+func (s *Store) RecordVotes(vs []kb.Vote) error {
+	type key struct{ user, lang, article string }
+	latest := make(map[key]int, len(vs))
+	var keep []kb.Vote
+	now := time.Now()
+	for _, v := range vs {
+		if kb.ValidateVote(v) != nil {
+			continue
+		}
+		if v.Time.IsZero() {
+			v.Time = now
+		}
+		k := key{v.UserHash, v.Lang, v.Article}
+		if i, ok := latest[k]; ok {
+			if !v.Time.Before(keep[i].Time) {
+				keep[i] = v
+			}
+			continue
+		}
+		latest[k] = len(keep)
+		keep = append(keep, v)
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	users, langs, arts, chans := make([]string, len(keep)), make([]string, len(keep)), make([]string, len(keep)), make([]string, len(keep))
+	ups, ts := make([]bool, len(keep)), make([]time.Time, len(keep))
+	for i, v := range keep {
+		users[i], langs[i], arts[i], chans[i], ups[i], ts[i] = v.UserHash, v.Lang, v.Article, v.Channel, v.Up, v.Time
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), max(s.opts.Timeout, 10*time.Second))
+	defer cancel()
+	err := retryDead(func() error {
+		_, err := s.pool.Exec(ctx, `INSERT INTO faqbot_votes AS v (user_hash, lang, article, channel, up, t)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::timestamptz[])
+			ON CONFLICT (user_hash, lang, article) DO UPDATE
+			SET channel = EXCLUDED.channel, up = EXCLUDED.up, t = EXCLUDED.t
+			WHERE v.t <= EXCLUDED.t`, users, langs, arts, chans, ups, ts)
+		return err
+	})
+	return wrap("votes", err)
+}
+
+// retryDead runs fn again when it failed before anything reached the
+// server (pgconn.SafeToRetry): after a database restart the pool still
+// holds connections to the old server, each failing once on first use, so
+// the first calls after the return would fail for nothing. A few tries
+// (the pool's idle connections die one by one) then the error.
+func retryDead(fn func() error) error {
+	err := fn()
+	for range 4 {
+		if err == nil || !pgconn.SafeToRetry(err) {
+			return err
+		}
+		err = fn()
+	}
+	return err
 }
 
 // RecordQuestion queues an entry for the query log. A background writer
@@ -393,13 +464,16 @@ func (s *Store) FlushLog() error {
 	}
 	rows := make([][]any, len(batch))
 	for i, e := range batch {
-		rows[i] = []any{e.Time, e.Channel, e.Lang, e.Question, kb.NormalizeQuestion(e.Question), e.ID, e.Reason, e.Score, int64(e.Latency)}
+		rows[i] = []any{e.Time, e.Channel, e.Lang, e.Question, kb.NormalizeQuestion(e.Question), e.ID, e.Reason, e.Score, int64(e.Latency), e.Context}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.Timeout+time.Duration(len(batch))*10*time.Microsecond)
 	defer cancel()
-	_, err := s.pool.CopyFrom(ctx, pgx.Identifier{"faqbot_log"},
-		[]string{"t", "channel", "lang", "question", "qkey", "article", "reason", "score", "latency_ns"},
-		pgx.CopyFromRows(rows))
+	err := retryDead(func() error {
+		_, err := s.pool.CopyFrom(ctx, pgx.Identifier{"faqbot_log"},
+			[]string{"t", "channel", "lang", "question", "qkey", "article", "reason", "score", "latency_ns", "context"},
+			pgx.CopyFromRows(rows))
+		return err
+	})
 	if err == nil {
 		return nil
 	}
@@ -429,7 +503,7 @@ func (s *Store) Log(since time.Time, fn func(kb.LogEntry) error) error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rows, err := s.pool.Query(ctx, `SELECT t, channel, lang, question, article, reason, score, latency_ns
+	rows, err := s.pool.Query(ctx, `SELECT t, channel, lang, question, article, reason, score, latency_ns, context
 		FROM faqbot_log WHERE t >= $1 ORDER BY t, id`, since)
 	if err != nil {
 		return wrap("log", err)
@@ -438,7 +512,7 @@ func (s *Store) Log(since time.Time, fn func(kb.LogEntry) error) error {
 	for rows.Next() {
 		var e kb.LogEntry
 		var lat int64
-		if err := rows.Scan(&e.Time, &e.Channel, &e.Lang, &e.Question, &e.ID, &e.Reason, &e.Score, &lat); err != nil {
+		if err := rows.Scan(&e.Time, &e.Channel, &e.Lang, &e.Question, &e.ID, &e.Reason, &e.Score, &lat, &e.Context); err != nil {
 			return wrap("log", err)
 		}
 		e.Latency = time.Duration(lat)
@@ -489,11 +563,31 @@ func (s *Store) Sweep(now time.Time, retention time.Duration) (int, error) {
 	if err := del(`DELETE FROM faqbot_temp WHERE expires < $1`, now); err != nil {
 		return n, err
 	}
+	// Log entries removed (beyond LogMax, past the retention) are added to
+	// the per-day aggregates in the same statement.
+	const keepDaily = `, gone AS (DELETE FROM faqbot_log WHERE id IN (SELECT id FROM doomed)
+			RETURNING t, channel, lang, article),
+		added AS (INSERT INTO faqbot_log_daily AS d (day, channel, lang, article, n)
+			SELECT (t AT TIME ZONE 'UTC')::date, channel, lang, article, count(*) FROM gone GROUP BY 1, 2, 3, 4
+			ON CONFLICT (day, channel, lang, article) DO UPDATE SET n = d.n + EXCLUDED.n)
+		SELECT count(*) FROM gone`
+	sweepLog := func(doomed string, arg any) error {
+		var removed int
+		err := s.pool.QueryRow(ctx, `WITH doomed AS (`+doomed+`)`+keepDaily, arg).Scan(&removed)
+		n += removed
+		return wrap("sweep", err)
+	}
+	if s.opts.LogMax > 0 {
+		if err := sweepLog(`SELECT id FROM faqbot_log ORDER BY t, id
+			LIMIT greatest((SELECT count(*) FROM faqbot_log) - $1, 0)`, s.opts.LogMax); err != nil {
+			return n, err
+		}
+	}
 	if retention <= 0 {
 		return n, nil
 	}
 	cutoff := now.Add(-retention)
-	if err := del(`DELETE FROM faqbot_log WHERE t < $1`, cutoff); err != nil {
+	if err := sweepLog(`SELECT id FROM faqbot_log WHERE t < $1`, cutoff); err != nil {
 		return n, err
 	}
 	return n, del(`DELETE FROM faqbot_votes WHERE t < $1`, cutoff)

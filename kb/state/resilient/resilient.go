@@ -4,9 +4,17 @@
 //
 //   - preferences fall back: UserLang answers "" (the default language)
 //     without an error, or the language the user chose during the outage;
-//   - SetUserLang and RecordVote are kept in memory (bounded) and written
-//     when the backend answers again (a vote never overwrites a newer one:
-//     the backend keeps the latest by vote time);
+//   - votes go to Options.Spool, a durable queue on local disk (fsync'd:
+//     kb/state's Spool under -data), and are written back in batches
+//     (VoteBatcher: one multi-row statement per batch of 1,000) as soon as
+//     the backend answers, while new votes keep going to the spool until it
+//     is empty; a full spool refuses a vote with kb.ErrBusy (HTTP 503)
+//     rather than acknowledge it. Without a spool, votes wait in memory
+//     (bounded by Options.Queue; past it the oldest are dropped, counted as
+//     "vote_drop"). A vote never overwrites a newer one: the backend keeps
+//     the latest by vote time;
+//   - SetUserLang is kept in memory (bounded) and written when the backend
+//     answers again;
 //   - short-lived values (WeChat replies kept for retries, sessions) and
 //     claims (Telegram update ids) live in this replica's memory: dedupe
 //     still holds within the replica, not across replicas;
@@ -23,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"faqbot/kb"
@@ -45,6 +54,12 @@ type Options struct {
 	MemoryEntries int
 	// RetryEvery is how often queued writes are retried (default 1s).
 	RetryEvery time.Duration
+	// Spool, when set, keeps the votes the backend did not take durably,
+	// instead of the bounded memory queue; Close closes it.
+	Spool VoteSpool
+	// SpoolBatch is how many spooled votes are written per statement
+	// (default 1000).
+	SpoolBatch int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -57,6 +72,35 @@ const (
 // ErrUnavailable is what the pass-through methods return while the backend
 // is paused after a failure.
 var ErrUnavailable = errors.New("state backend unavailable")
+
+// VoteSpool is a durable queue of votes (kb/state's *Spool).
+type VoteSpool interface {
+	// Append keeps a vote durably, or fails (kb.ErrBusy when full).
+	Append(v kb.Vote) error
+	// Peek returns up to n of the oldest votes and the last one's position.
+	Peek(n int) ([]kb.Vote, uint64, error)
+	// Remove forgets the votes up to and including position through.
+	Remove(through uint64) error
+	// Len is how many votes it holds.
+	Len() int
+	// Oldest is when the oldest vote held was spooled.
+	Oldest() (time.Time, bool)
+	Close() error
+}
+
+// VoteBatcher is a backend that writes many votes in one statement
+// (kb/state/postgres); other backends get one RecordVote per vote.
+type VoteBatcher interface {
+	RecordVotes(vs []kb.Vote) error
+}
+
+// SpoolStats is the vote spool's state, for /metrics.
+type SpoolStats struct {
+	Votes    int           // held now
+	Lag      time.Duration // since the oldest held was spooled (0 when empty)
+	Replayed int64         // written to the backend since start
+	Refused  int64         // refused with kb.ErrBusy (spool full) since start
+}
 
 // Store is a Backend that keeps answering when its backend fails.
 type Store struct {
@@ -75,6 +119,9 @@ type Store struct {
 	replayMu sync.Mutex
 	stop     chan struct{}
 	done     chan struct{}
+	kick     chan struct{} // a vote was spooled: replay now if the backend answers
+
+	replayed, refused atomic.Int64
 }
 
 type memVal struct {
@@ -96,8 +143,11 @@ func New(b Backend, opts Options) *Store {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.SpoolBatch <= 0 {
+		opts.SpoolBatch = 1000
+	}
 	s := &Store{b: b, opts: opts, backoff: firstBackoff, mem: map[string]memVal{}, langs: map[string]string{},
-		stop: make(chan struct{}), done: make(chan struct{})}
+		stop: make(chan struct{}), done: make(chan struct{}), kick: make(chan struct{}, 1)}
 	go s.retryLoop()
 	return s
 }
@@ -112,11 +162,29 @@ func (s *Store) Degraded() bool {
 	return s.opts.Now().Before(s.downUntil)
 }
 
-// Queued returns how many votes and language choices wait for the backend.
+// Queued returns how many votes (in memory or spooled) and language
+// choices wait for the backend.
 func (s *Store) Queued() (votes, langs int) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.votes), len(s.langs)
+	votes, langs = len(s.votes), len(s.langs)
+	s.mu.Unlock()
+	if s.opts.Spool != nil {
+		votes += s.opts.Spool.Len()
+	}
+	return votes, langs
+}
+
+// Spool returns the vote spool's state (zero without a spool).
+func (s *Store) Spool() SpoolStats {
+	st := SpoolStats{Replayed: s.replayed.Load(), Refused: s.refused.Load()}
+	if s.opts.Spool == nil {
+		return st
+	}
+	st.Votes = s.opts.Spool.Len()
+	if at, ok := s.opts.Spool.Oldest(); ok {
+		st.Lag = max(0, s.opts.Now().Sub(at))
+	}
+	return st
 }
 
 // available reports whether to try the backend now.
@@ -323,13 +391,41 @@ func (s *Store) ClaimTemp(kind, key string, val []byte, ttl time.Duration) (bool
 	return true, nil, nil
 }
 
-// RecordVote stores a vote, or queues it for the backend when it fails.
+// RecordVote stores a vote, or queues it for the backend when it fails:
+// in the spool (durably) when there is one, else in memory. With a spool,
+// while it holds votes new ones join them, so the backend gets them in
+// batches; a full spool refuses the vote with kb.ErrBusy.
 func (s *Store) RecordVote(v kb.Vote) error {
 	if err := kb.ValidateVote(v); err != nil {
 		return err
 	}
 	if v.Time.IsZero() {
 		v.Time = s.opts.Now()
+	}
+	if sp := s.opts.Spool; sp != nil {
+		if sp.Len() == 0 && s.available() {
+			err := s.b.RecordVote(v)
+			if err == nil {
+				s.worked()
+				return nil
+			}
+			if errors.Is(err, kb.ErrBadVote) {
+				return err
+			}
+			s.failed("vote", err)
+		}
+		if err := sp.Append(v); err != nil {
+			if errors.Is(err, kb.ErrBusy) {
+				s.refused.Add(1)
+				s.count("vote_refused", err)
+			}
+			return err
+		}
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+		return nil
 	}
 	s.mu.Lock()
 	queued := len(s.votes) > 0
@@ -417,8 +513,15 @@ func (s *Store) Close() error {
 	s.worked() // one last attempt, whatever the pause
 	s.replay()
 	var err error
-	if v, l := s.Queued(); v+l > 0 {
+	s.mu.Lock()
+	v, l := len(s.votes), len(s.langs)
+	s.mu.Unlock()
+	if v+l > 0 {
 		err = fmt.Errorf("state: %d votes and %d language choices not written", v, l)
+	}
+	if sp := s.opts.Spool; sp != nil {
+		// Spooled votes are not lost: the next start writes them.
+		err = errors.Join(err, sp.Close())
 	}
 	return errors.Join(err, s.b.Close())
 }
@@ -432,7 +535,16 @@ func (s *Store) retryLoop() {
 		case <-s.stop:
 			return
 		case <-t.C:
-			s.replay()
+		case <-s.kick:
+		}
+		s.replay()
+		if !s.available() && s.opts.Spool != nil && s.opts.Spool.Len() > 0 {
+			// Spooled votes do not wait out the pause (up to 10 s): the
+			// next batch probes the backend each RetryEvery, here in the
+			// background, where a failure costs no question anything.
+			s.replayMu.Lock()
+			s.replaySpool(true)
+			s.replayMu.Unlock()
 		}
 	}
 }
@@ -478,8 +590,59 @@ func (s *Store) replay() {
 			s.votes = s.votes[1:]
 			s.mu.Unlock()
 		default:
+			s.replaySpool(false)
 			return
 		}
 		s.worked()
 	}
+}
+
+// replaySpool writes the spooled votes in batches, oldest first, until the
+// spool is empty or the backend fails. A probe tries the first batch even
+// while the backend is paused, and its failure does not lengthen the pause.
+// s.replayMu is held.
+func (s *Store) replaySpool(probe bool) {
+	sp := s.opts.Spool
+	if sp == nil {
+		return
+	}
+	for ; (probe || s.available()) && sp.Len() > 0; probe = false {
+		votes, last, err := sp.Peek(s.opts.SpoolBatch)
+		if err != nil {
+			s.count("vote_spool", err)
+			return
+		}
+		if len(votes) == 0 {
+			return
+		}
+		if err := s.writeVotes(votes); err != nil {
+			if probe {
+				s.count("vote", err)
+			} else {
+				s.failed("vote", err)
+			}
+			return
+		}
+		s.worked()
+		if err := sp.Remove(last); err != nil {
+			// Written but still spooled: written again next time, which
+			// the latest-by-time upsert makes harmless.
+			s.count("vote_spool", err)
+			return
+		}
+		s.replayed.Add(int64(len(votes)))
+	}
+}
+
+// writeVotes writes a batch: in one statement when the backend can.
+func (s *Store) writeVotes(votes []kb.Vote) error {
+	if vb, ok := s.b.(VoteBatcher); ok {
+		return vb.RecordVotes(votes)
+	}
+	for _, v := range votes {
+		if err := s.b.RecordVote(v); err != nil && !errors.Is(err, kb.ErrBadVote) {
+			return err
+		}
+	}
+	return nil
 }

@@ -404,9 +404,60 @@ var behaviours = []struct {
 			t.Errorf("%d entries in the last 30 minutes, want 1", n)
 		}
 	}},
+	{"report counts swept questions per day", func(t *testing.T, s Store) {
+		// Entries the sweep removes (past the retention) still count in
+		// the report, as per-day aggregates by channel, language and
+		// article; a report since later does not count them.
+		now := time.Now()
+		old := now.Add(-10 * 24 * time.Hour)
+		for _, e := range []kb.LogEntry{
+			{Time: old, Channel: "api", Lang: "zh", Question: "医保卡丢了", ID: "lost-card"},
+			{Time: old.Add(time.Minute), Channel: "api", Lang: "zh", Question: "医保卡丢了怎么办", ID: "lost-card"},
+			{Time: old.Add(2 * time.Minute), Channel: "wechat", Lang: "en", Question: "weather", Reason: "out-of-scope"},
+			{Time: now.Add(-time.Minute), Channel: "api", Lang: "zh", Question: "异地就医", ID: "remote-filing"},
+		} {
+			if err := s.RecordQuestion(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := s.Sweep(now, 7*24*time.Hour); err != nil || n != 3 {
+			t.Fatalf("sweep removed %d (%v), want the 3 old entries", n, err)
+		}
+		if n := countLog(t, s, time.Time{}); n != 1 {
+			t.Errorf("%d log entries left, want 1", n)
+		}
+		r, err := s.Report(now.Add(-30*24*time.Hour), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		api, wechat, zh := r.ByChannel["api"], r.ByChannel["wechat"], r.ByLang["zh"]
+		if r.Questions != 4 || api.Asked != 3 || api.Answered != 3 || wechat.Asked != 1 || wechat.Answered != 0 || zh.Asked != 3 {
+			t.Errorf("report over 30 days: %d questions, api %+v, wechat %+v, zh %+v; want 4, api 3/3, wechat 1/0, zh 3", r.Questions, api, wechat, zh)
+		}
+		if len(r.TopArticles) != 2 || r.TopArticles[0].ID != "lost-card" || r.TopArticles[0].Count != 2 || r.TopArticles[1].Count != 1 {
+			t.Errorf("top articles over 30 days: %+v", r.TopArticles)
+		}
+		r, err = s.Report(now.Add(-24*time.Hour), 10)
+		if err != nil || r.Questions != 1 || len(r.TopArticles) != 1 {
+			t.Errorf("report over a day: %d questions, %+v, %v; want only the recent one", r.Questions, r.TopArticles, err)
+		}
+		// A second sweep adds to the same day's aggregates.
+		if err := s.RecordQuestion(kb.LogEntry{Time: old.Add(3 * time.Minute), Channel: "api", Lang: "zh", Question: "医保卡", ID: "lost-card"}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.Sweep(now, 7*24*time.Hour); err != nil || n != 1 {
+			t.Fatalf("second sweep removed %d (%v)", n, err)
+		}
+		if r, err = s.Report(now.Add(-30*24*time.Hour), 10); err != nil || r.Questions != 5 || r.TopArticles[0].Count != 3 {
+			t.Errorf("after a second sweep: %d questions, %+v, %v; want 5, lost-card 3", r.Questions, r.TopArticles, err)
+		}
+		if err := s.Check(); err != nil {
+			t.Error(err)
+		}
+	}},
 	{"log entry round trip", func(t *testing.T, s Store) {
 		e := kb.LogEntry{Time: time.Now().Add(-time.Second).Truncate(time.Millisecond), Channel: "wechat", Lang: "en",
-			Question: "lost card?", ID: "lost-card", Reason: "", Score: 0.875, Latency: 1234 * time.Microsecond}
+			Question: "lost card?", ID: "lost-card", Reason: "", Score: 0.875, Latency: 1234 * time.Microsecond, Context: "family-bind"}
 		u := kb.LogEntry{Channel: "api", Lang: "zh", Question: "天气", Reason: "out-of-scope", Score: 0.1}
 		s.RecordQuestion(e)
 		s.RecordQuestion(u)
@@ -539,6 +590,20 @@ var behaviours = []struct {
 			t.Errorf("since = %v, want %v", got.Since, want.Since)
 		}
 		got.Since = want.Since
+		// Each group says when it was last asked (the console's "last
+		// asked"); a backend may keep microseconds only.
+		for _, l := range []struct {
+			g    []kb.Group
+			last int
+		}{{got.Unanswered, 8}, {got.Unanswered[1:], 10}, {got.Unsure, 12}} {
+			if len(l.g) == 0 {
+				continue
+			}
+			if d := l.g[0].Last.Sub(base.Add(time.Duration(l.last) * time.Second)); d < -time.Millisecond || d > time.Millisecond {
+				t.Errorf("group %q last asked %v, want entry %d's time", l.g[0].Key, l.g[0].Last, l.last)
+			}
+			l.g[0].Last = time.Time{}
+		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("report:\n got %+v\nwant %+v", got, want)
 		}
