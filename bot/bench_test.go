@@ -16,12 +16,13 @@ import (
 
 	"faqbot/content"
 	"faqbot/index"
+	"faqbot/internal/scale"
 	"faqbot/kb"
 )
 
 // benchQuestions are the project's regression questions: colloquial, long,
 // Traditional, English and off-topic, as people ask.
-func benchQuestions(b *testing.B) []string {
+func benchQuestions(b testing.TB) []string {
 	f, err := content.FS.Open("regression.tsv")
 	if err != nil {
 		b.Fatal(err)
@@ -105,14 +106,68 @@ func BenchmarkSynthetic5000(b *testing.B) {
 	b.Logf("after the questions: process RSS %s", rss())
 }
 
+// BenchmarkCopies5040: 5,040 articles by the copy method (scale.Copies: the
+// real articles copied under new ids), built on disk as `reindex` builds
+// them, then opened as `serve` opens them after a restart (the stored
+// search data loaded, not derived); reports the build and open times, the
+// peak RSS of each, then asks the regression questions.
+//
+//	go test ./bot -run '^$' -bench Copies5040 -benchtime 1000x
+func BenchmarkCopies5040(b *testing.B) {
+	m, err := scale.Copies(content.FS, 5040)
+	if err != nil {
+		b.Fatal(err)
+	}
+	k, err := kb.Load(m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	resetPeak()
+	start := time.Now()
+	ix, err := index.BuildOnDisk(context.Background(), k, dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	build, buildPeak := time.Since(start), peakRSS()
+	ix.Close()
+	ix = nil
+	runtime.GC()
+	debug.FreeOSMemory()
+	resetPeak()
+	start = time.Now()
+	ix, built, err := index.OpenOrBuild(context.Background(), k, dir)
+	if err != nil || built {
+		b.Fatalf("reopen: built=%v %v", built, err)
+	}
+	open := time.Since(start)
+	defer ix.Close()
+	docs, _ := ix.DocCount()
+	b.Logf("copies: %d articles × 2 languages, %d documents; built on disk in %s (peak RSS %s); opened in %s (peak RSS %s, RSS %s; the content's parsing is not in these)",
+		len(k.IDs()), docs, build.Round(time.Millisecond), buildPeak, open.Round(time.Millisecond), peakRSS(), rss())
+	b.ReportMetric(build.Seconds(), "build-s")
+	b.ReportMetric(open.Seconds(), "open-s")
+	benchAsk(b, NewEngine(index.NewLive(ix), DefaultOptions, Deps{}), benchQuestions(b))
+	b.Logf("after the questions: process RSS %s", rss())
+}
+
+// peakRSS is the process's peak resident set since resetPeak (Linux; "?"
+// elsewhere).
+func peakRSS() string { return procStatus("VmHWM:") }
+
+// resetPeak restarts the peak resident set (Linux: clear_refs 5).
+func resetPeak() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
 // rss is the process's resident set as Linux reports it ("?" elsewhere).
-func rss() string {
+func rss() string { return procStatus("VmRSS:") }
+
+func procStatus(field string) string {
 	data, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return "?"
 	}
 	for line := range strings.Lines(string(data)) {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			return strings.TrimSpace(v)
 		}
 	}
