@@ -10,8 +10,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 )
 
@@ -68,8 +71,9 @@ func Load(fsys fs.FS) (*KB, error) {
 		if len(names) == 0 {
 			errs.add(lang+"/", 0, "no articles")
 		}
-		for _, name := range names {
-			data, err := readLimited(fsys, name, maxFileBytes)
+		read := readAndParse(fsys, names)
+		for i, name := range names {
+			data, err := read[i].data, read[i].err
 			if tooBig := (*fileTooBig)(nil); errors.As(err, &tooBig) {
 				errs.add(name, 0, "%s", tooBig.Error())
 				broken[lang+"/"+strings.TrimSuffix(path.Base(name), ".md")] = true
@@ -79,7 +83,7 @@ func Load(fsys fs.FS) (*KB, error) {
 				return nil, fmt.Errorf("read article: %w", err)
 			}
 			track(name, data)
-			a, err := Parse(name, data)
+			a, err := read[i].a, read[i].parseErr
 			want := strings.TrimSuffix(path.Base(name), ".md")
 			var perr Errors
 			if errors.As(err, &perr) {
@@ -363,4 +367,34 @@ func parseSynonyms(text string, errs *Errors) [][]string {
 		groups = append(groups, g)
 	}
 	return groups
+}
+
+// parsed is one article file read and parsed (readAndParse).
+type parsed struct {
+	data     []byte
+	err      error // reading
+	a        *Article
+	parseErr error
+}
+
+// readAndParse reads and parses the article files names, several at a
+// time (at 5,000 articles, parsing their front matter was most of a
+// start); Load then takes the results in order, as if it had read them one
+// by one.
+func readAndParse(fsys fs.FS, names []string) []parsed {
+	out := make([]parsed, len(names))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(1, len(names)/16)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(names); i = int(next.Add(1) - 1) {
+				r := &out[i]
+				if r.data, r.err = readLimited(fsys, names[i], maxFileBytes); r.err == nil {
+					r.a, r.parseErr = Parse(names[i], r.data)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
