@@ -26,6 +26,9 @@ import (
 // spool under -data), and /metrics shows the spool. FAQBOT_OUTAGE_SECONDS
 // sets the outage (the bar is 15).
 func TestServeVotesAcrossOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and stops it under load: skipped with -short")
+	}
 	pg, err := pgtest.Start()
 	if errors.Is(err, pgtest.ErrNotInstalled) {
 		t.Skip(err)
