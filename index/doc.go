@@ -55,8 +55,10 @@
 // CURRENT by rename. A kill at any point leaves the previous generation
 // current (TestCrashDuringReindex). At open the file is used only if its
 // version is this code's searchVersion, its checksum holds, its content
-// hash is the knowledge base's (CURRENT's, the snapshot's) and its
-// document counts are Bleve's; otherwise (missing, damaged, from another
+// hash is the knowledge base's (CURRENT's, the snapshot's), every number
+// in it is in range (document numbers rising and below the count, token
+// ids in the vocabulary, occurrences naming real rows) and its document
+// counts are Bleve's; otherwise (missing, damaged, from another
 // version) the data is derived again from Bleve and the file rewritten
 // (TestSearchFile). searchVersion is bumped whenever what is derived
 // changes (analyzer, BM25 base score, compact layout, document ids).

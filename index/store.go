@@ -34,7 +34,8 @@ import (
 //
 // A file is stale, and derived again from Bleve and rewritten, when its
 // version is not searchVersion, its content hash is not the knowledge
-// base's, its checksum fails, or its document counts are not Bleve's.
+// base's, its checksum fails, a number in it is out of range, or its
+// document counts are not Bleve's.
 // Bump searchVersion whenever what is derived changes: the analyzer, the
 // BM25 base score, the compact layout, the document ids.
 const (
@@ -282,7 +283,52 @@ func decodeCompact(d *decoder) *compactStats {
 		pairs := d.i32s()
 		c.occ[i] = unsafe.Slice((*occurrence)(unsafe.Pointer(unsafe.SliceData(pairs))), len(pairs)/2)
 	}
+	if d.err == nil && !c.valid() {
+		d.fail("token ids")
+	}
 	return c
+}
+
+// valid checks that every id the compact sets hold is in range, so a
+// search cannot index out of bounds whatever a file held: token ids in the
+// vocabulary and each article's sorted, occurrence lists one per token and
+// naming real rows.
+func (c *compactStats) valid() bool {
+	n := int32(len(c.vocab))
+	if len(c.occ) != len(c.vocab) {
+		return false
+	}
+	byOrd := make([]*artData, len(c.arts))
+	for _, a := range c.arts {
+		if a.ord < 0 || int(a.ord) >= len(byOrd) || byOrd[a.ord] != nil || a.words < 1 ||
+			a.words != (partUnit+a.units+63)/64 || len(a.phrasings) > a.units {
+			return false
+		}
+		byOrd[a.ord] = a
+		for k, id := range a.ids {
+			if id < 0 || id >= n || (k > 0 && id <= a.ids[k-1]) {
+				return false
+			}
+		}
+	}
+	for tid, os := range c.occ {
+		for _, o := range os {
+			if o.art < 0 || int(o.art) >= len(byOrd) || o.row < 0 || int(o.row) >= len(byOrd[o.art].ids) ||
+				byOrd[o.art].ids[o.row] != int32(tid) {
+				return false
+			}
+		}
+	}
+	for _, g := range c.syn {
+		for _, t := range g {
+			for _, id := range t {
+				if id < 0 || id >= n {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 func decodePostings(d *decoder) *postings {
@@ -299,13 +345,24 @@ func decodePostings(d *decoder) *postings {
 		t := d.str()
 		tp := &tps[i]
 		tp.count, tp.doc, tp.base = d.u64(), d.u32s(), d.f64s()
-		if len(tp.doc) != len(tp.base) {
+		if len(tp.doc) != len(tp.base) || !ascending(tp.doc, len(p.ids)) {
 			d.fail("postings")
 			return p
 		}
 		p.terms[t] = tp
 	}
 	return p
+}
+
+// ascending reports whether the document numbers rise strictly and stay
+// below n (a search indexes its sums by them).
+func ascending(doc []uint32, n int) bool {
+	for j, x := range doc {
+		if int64(x) >= int64(n) || (j > 0 && x <= doc[j-1]) {
+			return false
+		}
+	}
+	return true
 }
 
 // encoder writes values, arrays 8-byte aligned in the payload, and keeps

@@ -69,6 +69,20 @@ func TestSearchFile(t *testing.T) {
 		t.Fatalf("snapshot hash differs: %v", err)
 	}
 
+	// A file whose checksum holds but whose numbers point out of range
+	// (a writer's bug) is stale too, not a panic at the first search.
+	for _, tp := range loaded.postings["zh"].terms {
+		tp.doc[len(tp.doc)-1] = uint32(len(loaded.postings["zh"].ids) + 5)
+		break
+	}
+	bad := filepath.Join(t.TempDir(), searchFile)
+	if err := writeSearch(bad, loaded, k.Hash()); err != nil {
+		t.Fatal(err)
+	}
+	if err := loadSearch(bad, loaded, k.Hash()); !errors.Is(err, errStale) {
+		t.Errorf("document number out of range: %v, want stale", err)
+	}
+
 	if err := loadSearch(path, loaded, "other content"); !errors.Is(err, errStale) {
 		t.Errorf("other content: %v, want stale", err)
 	}
