@@ -28,21 +28,21 @@ type Asker interface {
 var _ Asker = (*Engine)(nil)
 
 // Article returns a whole article for "full article" requests.
-func (e *Engine) Article(lang, id string) (*kb.Article, bool) { return e.src.KB().Article(lang, id) }
+func (e *Engine) Article(lang, id string) (*kb.Article, bool) { return e.KB().Article(lang, id) }
 
 // Topics returns the serving knowledge base grouped by topic.
-func (e *Engine) Topics(lang string) []Topic { return GroupTopics(e.src.KB(), lang) }
+func (e *Engine) Topics(lang string) []Topic { return GroupTopics(e.KB(), lang) }
 
 // Examples returns up to n example questions (article titles) in lang.
 func (e *Engine) Examples(lang string, n int) []*kb.Article {
-	return ExampleArticles(e.src.KB(), lang, n)
+	return ExampleArticles(e.KB(), lang, n)
 }
 
 // Disclaimer is the serving knowledge base's disclaimer in lang.
-func (e *Engine) Disclaimer(lang string) string { return e.src.KB().Disclaimer(lang) }
+func (e *Engine) Disclaimer(lang string) string { return e.KB().Disclaimer(lang) }
 
 // Reply is the no-article reply for reason in lang.
-func (e *Engine) Reply(lang, reason string) string { return ReplyText(e.src.KB(), lang, reason) }
+func (e *Engine) Reply(lang, reason string) string { return ReplyText(e.KB(), lang, reason) }
 
 // ArticleAnswer shows an article's first passage (its direct answer) as an
 // Answer, for a channel that offers an article the user picked.

@@ -114,15 +114,11 @@ type cacheLookup struct {
 // cached looks a question up. On a hit it fills a and d, replays the
 // context the question leaves behind, and returns true; on a miss it
 // returns the lookup to store the answer with (storeCached).
-func (e *Engine) cached(q Question, text, lang string, alts int, a *Answer, d *Decision) (*cacheLookup, bool) {
+func (e *Engine) cached(ix *index.Index, q Question, text, lang string, alts int, a *Answer, d *Decision) (*cacheLookup, bool) {
 	if e.cache == nil {
 		return nil, false
 	}
-	gen := currentIndex(e.src)
-	if gen == nil {
-		return nil, false
-	}
-	l := &cacheLookup{gen: gen, convo: e.convoKey(q)}
+	l := &cacheLookup{gen: ix, convo: e.convoKey(q)}
 	var k strings.Builder
 	k.WriteString(lang)
 	k.WriteByte(0)
@@ -141,7 +137,7 @@ func (e *Engine) cached(q Question, text, lang string, alts int, a *Answer, d *D
 		}
 	}
 	l.key = k.String()
-	ent, ok := e.cache.get(gen, l.key)
+	ent, ok := e.cache.get(ix, l.key)
 	e.metrics.CacheLookup(ok)
 	if !ok {
 		return l, false
@@ -161,8 +157,8 @@ func (e *Engine) cached(q Question, text, lang string, alts int, a *Answer, d *D
 // storeCached keeps the answer of a miss, with the conversation context it
 // left behind. When that cannot be told for sure (the context vanished, or
 // another question of the same user wrote it meanwhile) nothing is kept.
-func (e *Engine) storeCached(l *cacheLookup, a Answer, d Decision) {
-	if l == nil || currentIndex(e.src) != l.gen {
+func (e *Engine) storeCached(ix *index.Index, l *cacheLookup, a Answer, d Decision) {
+	if l == nil || ix != l.gen || e.src.Current() != ix {
 		return
 	}
 	ent := cacheEntry{key: l.key, a: a, d: d}

@@ -13,11 +13,14 @@ import (
 	"faqbot/kb"
 )
 
-// Searcher finds articles for a question; *index.Live and *index.Index are
-// Searchers.
+// Searcher hands out the index generation now serving. The engine takes it
+// once per question and reads everything from that one snapshot: the
+// search, the closest exemplars, the missing terms and the articles, so a
+// reindex swapping generations meanwhile never mixes two indexes' figures.
+// *index.Live and *index.Index (itself, for tests and one-shot commands)
+// are Searchers.
 type Searcher interface {
-	Search(ctx context.Context, question, lang string, n int) ([]index.Hit, error)
-	KB() *kb.KB
+	Current() *index.Index
 }
 
 // Journal records every asked question for curator reports; *state.Store is a
@@ -138,11 +141,12 @@ func (e *Engine) Decide(ctx context.Context, q Question) (Answer, Decision, erro
 	if searchLang == "" {
 		searchLang = lang
 	}
-	k := e.src.KB()
+	ix := e.src.Current()
+	k := ix.KB()
 	a := Answer{Question: text, Lang: lang, Disclaimer: k.Disclaimer(lang), Alternatives: []Alternative{}}
 
 	switch {
-	case e.openSuggestion(q, &a, suggestionNumber(text)):
+	case e.openSuggestion(k, q, &a, suggestionNumber(text)):
 		d.Gate, d.Candidate, d.P = "suggestion", a.ID, 1
 	case detected == "" && foreignScript(text):
 		a.Lang, a.Reason, d.Gate = "en", ReasonLanguage, ReasonLanguage
@@ -158,24 +162,24 @@ func (e *Engine) Decide(ctx context.Context, q Question) (Answer, Decision, erro
 		if q.Alternatives > 0 {
 			alts = q.Alternatives
 		}
-		lookup, hit := e.cached(q, text, lang, alts, &a, &d)
+		lookup, hit := e.cached(ix, q, text, lang, alts, &a, &d)
 		if hit {
 			break
 		}
-		hits, err := e.src.Search(ctx, text, searchLang, max(1+alts, searchDepth))
+		hits, err := ix.Search(ctx, text, searchLang, max(1+alts, searchDepth))
 		if err != nil {
 			e.metrics.Question(q.Channel, lang, "error", time.Since(start))
 			return Answer{}, d, fmt.Errorf("ask: %w", err)
 		}
-		d = e.decide(k, text, searchLang, hits, reading{})
+		d = e.decide(ix, text, searchLang, hits, reading{})
 		if lang != searchLang && d.Gate == "" {
 			// A mixed question ("What does 甲类药品 mean?") with a chosen reply
 			// language: the reply language's articles may match it better.
-			h2, err := e.src.Search(ctx, text, lang, max(1+alts, searchDepth))
+			h2, err := ix.Search(ctx, text, lang, max(1+alts, searchDepth))
 			if err != nil {
 				return Answer{}, d, fmt.Errorf("ask: %w", err)
 			}
-			if d2 := e.decide(k, text, lang, h2, reading{}); d2.Gate == "" && d2.P > d.P {
+			if d2 := e.decide(ix, text, lang, h2, reading{}); d2.Gate == "" && d2.P > d.P {
 				d, hits, searchLang = d2, h2, lang
 			}
 		}
@@ -190,11 +194,11 @@ func (e *Engine) Decide(ctx context.Context, q Question) (Answer, Decision, erro
 			a.Reason = ReasonNoMatch
 		}
 		// Follow-ups: read in the context of the conversation (followup.go).
-		if err := e.followUp(ctx, q, &a, k, text, alts, searchLang, d); err != nil {
+		if err := e.followUp(ctx, ix, q, &a, text, alts, searchLang, d); err != nil {
 			e.metrics.Question(q.Channel, lang, "error", time.Since(start))
 			return Answer{}, d, fmt.Errorf("ask: %w", err)
 		}
-		e.storeCached(lookup, a, d)
+		e.storeCached(ix, lookup, a, d)
 	}
 	if !a.Answered && a.Reason != ReasonUnsure {
 		a.Text = ReplyText(k, a.Lang, a.Reason)
@@ -222,8 +226,9 @@ func (e *Engine) threshold() float64 {
 // decide applies the hard rules, then the region rule and the confidence
 // model: a question naming an out-of-scope subject the article is not about
 // is never answered, nor a symptom question that names no insurance term.
-func (e *Engine) decide(k *kb.KB, question, lang string, hits []index.Hit, rd reading) Decision {
+func (e *Engine) decide(ix *index.Index, question, lang string, hits []index.Hit, rd reading) Decision {
 	var d Decision
+	k := ix.KB()
 	scope, lx, text := e.scope.get(k), e.lex.get(k), index.NewText(question)
 	inScope := text.Find(scope.in) != ""
 	switch {
@@ -245,13 +250,10 @@ func (e *Engine) decide(k *kb.KB, question, lang string, hits []index.Hit, rd re
 	d.InScope = inScope
 	var nearU, nearN float64
 	var miss index.Missing
-	ix := currentIndex(e.src)
 	if ex := e.ex.get(ix); ex != nil {
 		nearU, nearN = ix.Closest(ex.uncovered, question, lang), NearOfftopic(ix, ex.nearmiss, scope.in, question, lang)
 	}
-	if ix != nil {
-		miss = ix.Missing(question, lang, d.Candidate)
-	}
+	miss = ix.Missing(question, lang, d.Candidate)
 	d.Features = features(k, lx, question, hits, i, places, inScope, out != "", nearU, nearN, miss, rd)
 	d.InScope = inScope || nearU > nearN && hits[i].Coverage >= 0.25
 	d.P = model.Prob(d.Features)
@@ -385,11 +387,11 @@ func (e *Engine) record(ctx context.Context, q Question, a Answer, took time.Dur
 // Thanks reports whether text only thanks, and the language to answer it
 // in (the terminal chat answers "不客气" / "You're welcome").
 func (e *Engine) Thanks(text string) (lang string, ok bool) {
-	return e.lex.get(e.src.KB()).thanksLang(text)
+	return e.lex.get(e.KB()).thanksLang(text)
 }
 
 // KB returns the knowledge base now serving.
-func (e *Engine) KB() *kb.KB { return e.src.KB() }
+func (e *Engine) KB() *kb.KB { return e.src.Current().KB() }
 
 // detectOr is the question's language, or def when it has none.
 func detectOr(text, def string) string {

@@ -65,17 +65,6 @@ func (c *exemplarCache) get(ix *index.Index) *exemplarSets {
 	return c.cur
 }
 
-// currentIndex is the *index.Index behind a Searcher, if there is one.
-func currentIndex(s Searcher) *index.Index {
-	switch s := s.(type) {
-	case *index.Index:
-		return s
-	case interface{ Current() *index.Index }:
-		return s.Current()
-	}
-	return nil
-}
-
 // NearOfftopic is the near_offtopic feature: the similarity of question to
 // the closest neighbouring-subject exemplar (nearmiss.tsv), or 0 when the
 // question names an in-scope term (医保, 报销 ...) that exemplar lacks. A

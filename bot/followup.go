@@ -134,7 +134,8 @@ func (e *Engine) saveConvo(key string, c convo) {
 //
 // Greetings and empty messages never get here: they neither use nor clear
 // the context.
-func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, text string, alts int, searchLang string, own Decision) error {
+func (e *Engine) followUp(ctx context.Context, ix *index.Index, q Question, a *Answer, text string, alts int, searchLang string, own Decision) error {
+	k := ix.KB()
 	key := e.convoKey(q)
 	if key == "" {
 		return nil
@@ -143,7 +144,7 @@ func (e *Engine) followUp(ctx context.Context, q Question, a *Answer, k *kb.KB, 
 	subject := text
 	leans := prev != nil && prev.ID != "" && !a.Answered && e.leansOnContext(k, text, searchLang)
 	if leans {
-		took, err := e.readInContext(ctx, a, k, text, alts, searchLang, prev)
+		took, err := e.readInContext(ctx, ix, a, text, alts, searchLang, prev)
 		if err != nil {
 			return err
 		}
@@ -202,7 +203,8 @@ type contextRead struct {
 // readWith reads text with the previous subject prev; ok is false when a
 // rule keeps the context out (off-topic, a health question, a neighbouring
 // subject the article is not about).
-func (e *Engine) readWith(ctx context.Context, k *kb.KB, text, lang string, prev *convo, alts int) (r contextRead, ok bool, err error) {
+func (e *Engine) readWith(ctx context.Context, ix *index.Index, text, lang string, prev *convo, alts int) (r contextRead, ok bool, err error) {
+	k := ix.KB()
 	scope, lx, folded := e.scope.get(k), e.lex.get(k), index.NewText(text)
 	if folded.Find(lx.offtopic) != "" || lx.medical(text) && folded.Find(scope.in) == "" {
 		return r, false, nil
@@ -215,7 +217,7 @@ func (e *Engine) readWith(ctx context.Context, k *kb.KB, text, lang string, prev
 		}
 	}
 	r.query = subject + " " + text
-	if r.found, err = e.src.Search(ctx, r.query, lang, max(ctxHits, 1+alts)); err != nil || len(r.found) == 0 {
+	if r.found, err = ix.Search(ctx, r.query, lang, max(ctxHits, 1+alts)); err != nil || len(r.found) == 0 {
 		return r, false, err
 	}
 	// What the follow-up adds: its words without the cue words. How much of
@@ -227,7 +229,7 @@ func (e *Engine) readWith(ctx context.Context, k *kb.KB, text, lang string, prev
 	rd := reading{inContext: true}
 	var own []index.Hit
 	if core != "" && !r.placeOnly {
-		if own, err = e.src.Search(ctx, core, lang, 60); err != nil {
+		if own, err = ix.Search(ctx, core, lang, 60); err != nil {
 			return r, false, err
 		}
 		rd.own = make(map[string]float64, len(own))
@@ -235,7 +237,7 @@ func (e *Engine) readWith(ctx context.Context, k *kb.KB, text, lang string, prev
 			rd.own[h.ID] = h.Coverage
 		}
 	}
-	r.d = e.decide(k, r.query, lang, r.found, rd)
+	r.d = e.decide(ix, r.query, lang, r.found, rd)
 	if r.d.Gate != "" || r.d.Candidate == "" {
 		return r, false, nil
 	}
@@ -245,7 +247,7 @@ func (e *Engine) readWith(ctx context.Context, k *kb.KB, text, lang string, prev
 	// The passage: the one the whole message finds in the article, aspect
 	// words included ("要多久" finds the processing time), else the one its
 	// own words find.
-	whole, err := e.src.Search(ctx, text, lang, 60)
+	whole, err := ix.Search(ctx, text, lang, 60)
 	if err != nil {
 		return r, false, err
 	}
@@ -286,15 +288,15 @@ const (
 // and features of the in-context reading, and the text and language it was
 // searched as; Gate "no-context" when no context reading is made.
 func (e *Engine) DecideInContext(ctx context.Context, first, followUp string) (d Decision, query, lang string, err error) {
-	k := e.src.KB()
+	ix := e.src.Current()
 	_, d1, err := e.Decide(ctx, Question{Text: first})
 	if err != nil || d1.Candidate == "" {
 		return Decision{Gate: "no-context"}, "", "", err
 	}
 	text, t1 := Clean(followUp, e.opts.MaxQuestionBytes), Clean(first, e.opts.MaxQuestionBytes)
 	lang = detectOr(text, detectOr(t1, "zh"))
-	prev := &convo{ID: d1.Candidate, Lang: detectOr(t1, "zh"), Place: e.lex.get(k).placeIn(t1), Subject: t1}
-	r, ok, err := e.readWith(ctx, k, text, lang, prev, e.opts.MaxAlternatives)
+	prev := &convo{ID: d1.Candidate, Lang: detectOr(t1, "zh"), Place: e.lex.get(ix.KB()).placeIn(t1), Subject: t1}
+	r, ok, err := e.readWith(ctx, ix, text, lang, prev, e.opts.MaxAlternatives)
 	if err != nil || !ok {
 		return Decision{Gate: "no-context"}, "", "", err
 	}
@@ -304,8 +306,9 @@ func (e *Engine) DecideInContext(ctx context.Context, first, followUp string) (d
 // readInContext reads text with the previous subject and, when the model is
 // confident of that reading, replaces a with it. It returns the subject
 // text the answer was found from ("" when the context was not used).
-func (e *Engine) readInContext(ctx context.Context, a *Answer, k *kb.KB, text string, alts int, searchLang string, prev *convo) (string, error) {
-	r, ok, err := e.readWith(ctx, k, text, searchLang, prev, alts)
+func (e *Engine) readInContext(ctx context.Context, ix *index.Index, a *Answer, text string, alts int, searchLang string, prev *convo) (string, error) {
+	k := ix.KB()
+	r, ok, err := e.readWith(ctx, ix, text, searchLang, prev, alts)
 	if err != nil || !ok && !r.weak {
 		return "", err
 	}

@@ -29,7 +29,7 @@ func (e *Engine) Suggest(ctx context.Context, groups []kb.Group) ([]Suggestion, 
 		}
 		q := g.Examples[0]
 		lang := detectOr(q, "zh")
-		hits, err := e.src.Search(ctx, q, lang, 1)
+		hits, err := e.src.Current().Search(ctx, q, lang, 1)
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"faqbot/kb"
 	"strings"
 	"unicode"
 )
@@ -45,7 +46,7 @@ func suggestionNumber(text string) int {
 // suggestion of that number: its lead, the article's other sections as
 // runners-up. It reports false when the conversation has no such
 // suggestion (the message is then read as any other).
-func (e *Engine) openSuggestion(q Question, a *Answer, n int) bool {
+func (e *Engine) openSuggestion(k *kb.KB, q Question, a *Answer, n int) bool {
 	key := e.convoKey(q)
 	if key == "" || n < 1 {
 		return false
@@ -54,7 +55,6 @@ func (e *Engine) openSuggestion(q Question, a *Answer, n int) bool {
 	if prev == nil || n > len(prev.Suggest) {
 		return false
 	}
-	k := e.src.KB()
 	art, ok := k.Article(a.Lang, prev.Suggest[n-1])
 	if !ok {
 		return false

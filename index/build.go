@@ -329,3 +329,7 @@ func parseDocID(s string) (id, kind string, i int, ok bool) {
 	}
 	return id, rest[:1], n, true
 }
+
+// Current returns ix itself: an Index is its own generation, so one built
+// for a test or a one-shot command serves the engine like a Live.
+func (ix *Index) Current() *Index { return ix }

@@ -3,6 +3,7 @@ package ops
 import (
 	"encoding/json"
 	"errors"
+	"faqbot/bot/httperr"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -39,17 +40,9 @@ func (a *Admin) Handler() http.Handler {
 	return mux
 }
 
-// httpError is an error with the status and message a client sees.
-type httpError struct {
-	code int
-	msg  string
-}
-
-func (e *httpError) Error() string { return e.msg }
-
 func (a *Admin) reindex(w http.ResponseWriter, r *http.Request) error {
 	if a.Service == nil || a.Service.Reindexer == nil || a.Service.Reindexer.Load == nil || a.Service.Reindexer.Build == nil {
-		return &httpError{http.StatusServiceUnavailable, "this server cannot reindex"}
+		return httperr.New(http.StatusServiceUnavailable, "this server cannot reindex", nil)
 	}
 	rep, err := a.Service.Reindex(r.Context())
 	if a.authenticate(r) == authSession { // the console's form: a page, not JSON
@@ -84,7 +77,7 @@ func (a *Admin) stats(w http.ResponseWriter, r *http.Request) error {
 	if s := r.URL.Query().Get("since"); s != "" {
 		d, err := ParseDuration(s)
 		if err != nil {
-			return &httpError{http.StatusBadRequest, err.Error()}
+			return httperr.New(http.StatusBadRequest, err.Error(), nil)
 		}
 		since = d
 	}
@@ -107,24 +100,23 @@ func (a *Admin) guard(method string, h func(http.ResponseWriter, *http.Request) 
 		if err == nil {
 			return
 		}
-		var he *httpError
-		if !errors.As(err, &he) {
+		he := httperr.From(err)
+		if he.Code >= 500 && he.Err != nil {
 			a.Log.Error("admin", "path", r.URL.Path, "err", err)
-			he = &httpError{http.StatusInternalServerError, "internal error"}
 		}
-		if he.code == http.StatusMethodNotAllowed {
+		if he.Code == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", method)
 		}
-		writeJSON(w, he.code, map[string]string{"error": he.msg})
+		writeJSON(w, he.Code, map[string]string{"error": he.Msg})
 	})
 }
 
 func (a *Admin) check(method string, r *http.Request) error {
 	if r.Method != method {
-		return &httpError{http.StatusMethodNotAllowed, "method not allowed"}
+		return httperr.New(http.StatusMethodNotAllowed, "method not allowed", nil)
 	}
 	if a.Token == "" {
-		return &httpError{http.StatusForbidden, "admin routes are off: set FAQBOT_ADMIN_TOKEN"}
+		return httperr.New(http.StatusForbidden, "admin routes are off: set FAQBOT_ADMIN_TOKEN", nil)
 	}
 	switch a.authenticate(r) {
 	case authBearer:
@@ -134,12 +126,12 @@ func (a *Admin) check(method string, r *http.Request) error {
 		// a state-changing one must carry the console form's CSRF token.
 		if method != http.MethodGet && !a.checkCSRF(r) {
 			a.Log.Warn("admin: CSRF check failed", "path", r.URL.Path, "remote", r.RemoteAddr)
-			return &httpError{http.StatusForbidden, "CSRF check failed: use the console's form"}
+			return httperr.New(http.StatusForbidden, "CSRF check failed: use the console's form", nil)
 		}
 		return nil
 	}
 	a.Log.Warn("admin: bad token", "path", r.URL.Path, "remote", r.RemoteAddr)
-	return &httpError{http.StatusUnauthorized, "bad or missing bearer token"}
+	return httperr.New(http.StatusUnauthorized, "bad or missing bearer token", nil)
 }
 
 // writeJSON sends v as an admin reply: never cached, never sniffed as HTML.

@@ -470,7 +470,7 @@ func (a *Admin) articles(r *http.Request, d *pageData) error {
 		return err
 	}
 	ql, _ := a.Service.Reports.(QueryLog)
-	all, err := ArticlesHealth(src.KB(), rep.Report, ql, d.Period.Since, a.now())
+	all, err := ArticlesHealth(src.Current().KB(), rep.Report, ql, d.Period.Since, a.now())
 	if err != nil {
 		return err
 	}

@@ -268,7 +268,8 @@ func ClusterQuestions(ctx context.Context, e *bot.Engine, src bot.Searcher, grou
 			clusters = append(clusters, []member{m})
 		}
 	}
-	k := src.KB()
+	ix := src.Current() // one generation for all clusters
+	k := ix.KB()
 	var out []Cluster
 	for _, ms := range clusters {
 		c := Cluster{}
@@ -302,7 +303,7 @@ func ClusterQuestions(ctx context.Context, e *bot.Engine, src bot.Searcher, grou
 				continue // not a question: nothing to write
 			}
 		}
-		hits, err := src.Search(ctx, q, c.Lang, 3)
+		hits, err := ix.Search(ctx, q, c.Lang, 3)
 		if err != nil {
 			return nil, err
 		}
@@ -567,12 +568,13 @@ func Try(ctx context.Context, e, withMemory *bot.Engine, src bot.Searcher, q, la
 		searchLang = a.Lang
 	}
 	var hits []index.Hit
+	ix := src.Current()
 	if searchLang != "" {
-		if hits, err = src.Search(ctx, bot.Clean(q, 1024), searchLang, 5); err != nil {
+		if hits, err = ix.Search(ctx, bot.Clean(q, 1024), searchLang, 5); err != nil {
 			return ht, err
 		}
 	}
-	k := src.KB()
+	k := ix.KB()
 	for _, h := range hits {
 		art, ok := k.Article(searchLang, h.ID)
 		if !ok {

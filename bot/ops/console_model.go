@@ -93,7 +93,7 @@ func (a *Admin) curve(ctx context.Context) ([]RiskPoint, int, error) {
 	}
 	a.model.mu.Lock()
 	defer a.model.mu.Unlock()
-	k := src.KB()
+	k := src.Current().KB()
 	if a.model.kb == k {
 		return a.model.points, a.model.n, nil
 	}

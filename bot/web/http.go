@@ -3,7 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
+	"faqbot/bot/httperr"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -16,54 +16,34 @@ import (
 // nil, or writes nothing and returns the error; serve turns it into a reply.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// httpError is a request refused with code and the client-facing msg; err,
-// if any, is the cause, logged but never sent.
-type httpError struct {
-	code int
-	msg  string
-	err  error
-}
-
-func (e *httpError) Error() string {
-	if e.err != nil {
-		return e.msg + ": " + e.err.Error()
-	}
-	return e.msg
-}
-
-func (e *httpError) Unwrap() error { return e.err }
-
 // fail refuses a request with code and {"error": msg}.
-func fail(code int, msg string) error { return &httpError{code: code, msg: msg} }
+func fail(code int, msg string) error { return httperr.New(code, msg, nil) }
 
 // serve runs h and turns its error into the status, the JSON error body and
-// one log line. Any error that is not an *httpError is a 500 "internal
+// one log line. Any error that is not an *httperr.Error is a 500 "internal
 // error" whose cause is logged, not sent.
 func serve(log *slog.Logger, w http.ResponseWriter, r *http.Request, h handlerFunc) {
 	err := h(w, r)
 	if err == nil {
 		return
 	}
-	var he *httpError
-	if !errors.As(err, &he) {
-		he = &httpError{code: http.StatusInternalServerError, msg: "internal error", err: err}
-	}
+	he := httperr.From(err)
 	level, what := slog.LevelInfo, "relay: refused"
-	if he.code == http.StatusTooManyRequests {
+	if he.Code == http.StatusTooManyRequests {
 		level = slog.LevelDebug // counted in the metrics; a flood must not flood the log
 	}
-	if he.code >= 500 {
+	if he.Code >= 500 {
 		level, what = slog.LevelError, "relay: failed"
 	}
-	if he.code == http.StatusServiceUnavailable {
+	if he.Code == http.StatusServiceUnavailable {
 		level = slog.LevelWarn // the store is saturated, not broken; counted by the store
 	}
-	attrs := []slog.Attr{slog.String("path", r.URL.Path), slog.Int("status", he.code), slog.String("error", he.msg)}
-	if he.err != nil {
-		attrs = append(attrs, slog.Any("err", he.err))
+	attrs := []slog.Attr{slog.String("path", r.URL.Path), slog.Int("status", he.Code), slog.String("error", he.Msg)}
+	if he.Err != nil {
+		attrs = append(attrs, slog.Any("err", he.Err))
 	}
 	log.LogAttrs(r.Context(), level, what, attrs...)
-	writeJSON(w, he.code, map[string]string{"error": he.msg})
+	writeJSON(w, he.Code, map[string]string{"error": he.Msg})
 }
 
 // jsonBufs are writeJSON's buffers, reused across replies.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"faqbot/bot/httperr"
 	"fmt"
 	"io"
 	"log/slog"
@@ -191,7 +192,7 @@ func (rl *Relay) serveAsk(w http.ResponseWriter, r *http.Request) error {
 	}
 	a, err := rl.eng.Ask(r.Context(), bot.Question{Text: *req.Question, Lang: req.Lang, Channel: c.channel, User: c.user(req.User)})
 	if errors.Is(err, bot.ErrNoLanguage) {
-		return &httpError{code: http.StatusBadRequest, msg: err.Error(), err: err}
+		return httperr.New(http.StatusBadRequest, err.Error(), err)
 	}
 	if err != nil {
 		return fmt.Errorf("ask: %w", err)
@@ -253,7 +254,7 @@ func (rl *Relay) serveFeedback(w http.ResponseWriter, r *http.Request) error {
 			// Not kept (the store's spool is full): say so rather than
 			// acknowledge a vote that would be lost.
 			w.Header().Set("Retry-After", "10")
-			return &httpError{code: http.StatusServiceUnavailable, msg: "votes cannot be kept right now, retry later", err: err}
+			return httperr.New(http.StatusServiceUnavailable, "votes cannot be kept right now, retry later", err)
 		}
 		return fmt.Errorf("vote: %w", err)
 	}
@@ -360,7 +361,7 @@ func (rl *Relay) decode(w http.ResponseWriter, r *http.Request, kind string, v a
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 			return c, fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d kB", rl.cfg.MaxBody>>10))
 		}
-		return c, &httpError{code: http.StatusBadRequest, msg: "cannot read body", err: err}
+		return c, httperr.New(http.StatusBadRequest, "cannot read body", err)
 	}
 	if c.channel, c.trusted, err = rl.authenticate(r, body, open); err != nil {
 		return c, err

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"faqbot/bot/httperr"
 	"fmt"
 	"io"
 	"log/slog"
@@ -372,7 +373,7 @@ func (w *Server) write(rw http.ResponseWriter, msg *message, rep reply, safe boo
 		enc, err := w.crypto.encryptRandom(w.rand, out)
 		nonce, nerr := w.nonce()
 		if err = errors.Join(err, nerr); err != nil {
-			return &httpError{code: http.StatusInternalServerError, msg: "encrypt reply", err: err}
+			return httperr.New(http.StatusInternalServerError, "encrypt reply", err)
 		}
 		ts := strconv.FormatInt(now, 10)
 		out = encryptedXML(enc, signature(w.cfg.Token, ts, nonce, enc), ts, nonce)

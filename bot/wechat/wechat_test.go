@@ -53,9 +53,9 @@ type testAsker struct {
 func newTestAsker(t testing.TB) *testAsker {
 	f := bottest.NewAsker(t)
 	for q, id := range map[string]string{
-		"医保卡丢了怎么办":                                        "lost-card",
-		"异地就医怎么备案":                                        "remote-filing",
-		"家庭共济怎么绑定":                                        "family-bind",
+		"医保卡丢了怎么办":                               "lost-card",
+		"异地就医怎么备案":                               "remote-filing",
+		"家庭共济怎么绑定":                               "family-bind",
 		"How do I file for remote medical care?": "remote-filing",
 	} {
 		f.Extra[q] = id
