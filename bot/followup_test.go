@@ -92,7 +92,7 @@ func TestFollowUps(t *testing.T) {
 		{"new subject", []turn{
 			{"医保卡丢了还能去医院吗", "lost-card", ""},
 			{"灵活就业的社保可以按季度交不", "-", ""}, // unsure alone: a question of its own is not read in context
-			{"补办要多久?", "-", ""},              // the context is now the new subject's
+			{"补办要多久?", "-", ""},         // the context is now the new subject's
 		}},
 		{"new subject english", []turn{
 			{"What is the deductible in medical insurance?", "deductible-threshold", ""},

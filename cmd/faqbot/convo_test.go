@@ -52,7 +52,7 @@ func TestServeFollowUps(t *testing.T) {
 		{"alice-raw-id-7781", "徐州医保在南京看病要备案吗", "xuzhou-nanjing-filing", ""},
 		{"alice-raw-id-7781", "那要带什么?", "xuzhou-nanjing-filing", "xuzhou-nanjing-filing"},
 		{"alice-raw-id-7781", "灵活就业的社保可以按年交吗", "flexible-employment-payment", ""}, // a new subject
-		{"alice-raw-id-7781", "今天成都下雨不", "-", ""},                                  // off-topic
+		{"alice-raw-id-7781", "今天成都下雨不", "-", ""},                                 // off-topic
 		{"bob-raw-id-9902", "Can I use my Yancheng medical insurance while working in Kunshan?", "yancheng-kunshan", ""},
 		{"bob-raw-id-9902", "how do I file?", "yancheng-kunshan", "yancheng-kunshan"},
 		{"bob-raw-id-9902", "what's the weather like in Shanghai tomorrow?", "-", ""},
