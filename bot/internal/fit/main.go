@@ -152,16 +152,7 @@ func main() {
 		if strings.Contains(base, ".blind.") || base == "heldout.tsv" || base == "dev.tsv" {
 			log.Fatalf("%s is a blind set: report on it with faqbot eval, never fit on it", f)
 		}
-		r, err := os.Open(f)
-		if err != nil {
-			log.Fatal(err)
-		}
-		cases, err := kb.ParseLabelled(r)
-		r.Close()
-		if err != nil {
-			log.Fatalf("%s: %v", f, err)
-		}
-		for _, c := range cases {
+		for _, c := range readLabelled(f) {
 			add(c.Question, c.Kind(), c.Want, c.Line, c.Accepts, 1, base)
 		}
 	}
@@ -170,15 +161,7 @@ func main() {
 	// -part blind.
 	kbFiles, _ := filepath.Glob("bot/testdata/kb/*.tsv")
 	for _, f := range kbFiles {
-		r, err := os.Open(f)
-		if err != nil {
-			log.Fatal(err)
-		}
-		cases, err := kb.ParseLabelled(r)
-		r.Close()
-		if err != nil {
-			log.Fatalf("%s: %v", f, err)
-		}
+		cases := readLabelled(f)
 		kb.ApplyHelps(cases, nil, nil)
 		for _, c := range kb.SplitBlind(cases, kb.PartTune) {
 			add(c.Question, c.Kind(), c.Want, c.Line, c.Accepts, 1, "kb/"+filepath.Base(f))
@@ -349,6 +332,20 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Println("wrote", *out)
+}
+
+// readLabelled reads a labelled TSV or stops the fit.
+func readLabelled(name string) []kb.Labelled {
+	f, err := os.Open(name)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	cases, err := kb.ParseLabelled(f)
+	if err != nil {
+		log.Fatalf("%s: %v", name, err)
+	}
+	return cases
 }
 
 // realTune reads the tune part of a set of real users' questions, with its
