@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"faqbot/bot"
 	"faqbot/kb"
@@ -405,7 +406,9 @@ func strictKeys(body []byte, v any) error {
 		}
 		end := skipString(body, i)
 		key := string(body[i+1 : end-1])
-		if strings.IndexByte(key, '\\') >= 0 {
+		if strings.IndexByte(key, '\\') >= 0 || !utf8.ValidString(key) {
+			// Escapes, and invalid UTF-8 (each bad byte decodes to U+FFFD,
+			// so "\xbc" and "\x83" are the same key to encoding/json).
 			if json.Unmarshal(body[i:end], &key) != nil {
 				return nil
 			}
