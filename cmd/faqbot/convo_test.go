@@ -28,6 +28,8 @@ func TestServeFollowUps(t *testing.T) {
 		Text         string
 		Context      string
 		ContextLabel string `json:"context_label"`
+		Reason       string
+		Alternatives []struct{ ID string }
 	}
 	askAs := func(user, q string) answer {
 		t.Helper()
@@ -76,33 +78,14 @@ func TestServeFollowUps(t *testing.T) {
 	// "1" right after an unsure reply opens its first suggestion, on the
 	// relay as on every channel that numbers them; "1" with nothing offered
 	// is an empty message.
-	type suggested struct {
-		Answered     bool
-		ID, Reason   string
-		Alternatives []struct{ ID string }
-	}
-	askRaw := func(user, q string) suggested {
-		t.Helper()
-		body, _ := json.Marshal(map[string]string{"question": q, "user": user})
-		resp, err := http.Post(base+"/api/ask", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var a suggested
-		if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
-	unsure := askRaw("dave-raw-id-5501", "试管婴儿医保能报吗")
+	unsure := askAs("dave-raw-id-5501", "试管婴儿医保能报吗")
 	if unsure.Reason != "unsure" || len(unsure.Alternatives) == 0 {
 		t.Fatalf("the example is no longer unsure: %+v", unsure)
 	}
-	if got := askRaw("dave-raw-id-5501", "1"); !got.Answered || got.ID != unsure.Alternatives[0].ID {
+	if got := askAs("dave-raw-id-5501", "1"); !got.Answered || got.ID != unsure.Alternatives[0].ID {
 		t.Errorf("\"1\" after an unsure reply: %+v, want %s", got, unsure.Alternatives[0].ID)
 	}
-	if got := askRaw("erin-raw-id-5502", "1"); got.Answered || got.Reason != "empty" {
+	if got := askAs("erin-raw-id-5502", "1"); got.Answered || got.Reason != "empty" {
 		t.Errorf("\"1\" with nothing offered: %+v", got)
 	}
 	if s := srv.logs.String(); strings.Contains(s, "raw-id") {
